@@ -1,0 +1,34 @@
+# multinet. `make demo` (coming with the demo issue) and `make test` do all their own set-up.
+MVN ?= mvn -B
+# Tests never run in the machine's own network namespace: they get one of their own.
+TEST_NETNS ?= multinet-test
+
+.PHONY: build test crds clean native deps help
+
+help:
+	@echo "make build   compile, build the application and the native CNI shim (target/multinet)"
+	@echo "make test    install what is missing (apt), then run every test inside network namespace $(TEST_NETNS)"
+	@echo "make crds    regenerate crds/ from the Java API model"
+	@echo "make native  Quarkus native build (needs GraalVM or Mandrel, not available on this machine)"
+	@echo "make clean   remove build output"
+
+build:
+	$(MVN) package -DskipTests
+
+deps:
+	bash .ci/install-deps
+
+test: deps
+	bash .ci/test-in-netns $(TEST_NETNS)
+
+crds: build
+	@for f in target/kubernetes/*.*-v1.yml; do \
+	  base=$$(basename $$f -v1.yml); cp $$f crds/$$base.yaml; echo "crds/$$base.yaml"; done
+
+# A native executable needs GraalVM or Mandrel; this machine has neither, so this target has never
+# run here. It is kept so that a machine that has one builds the same way.
+native:
+	$(MVN) package -DskipTests -Dquarkus.native.enabled=true
+
+clean:
+	$(MVN) -q clean

@@ -1,0 +1,86 @@
+package io.multinet.api.v1alpha1;
+
+/** An IPv4 CIDR. Parsing is strict because flannel silently masks host bits, hiding typos. */
+public record Cidr(long base, int prefix) {
+
+    /** @throws IllegalArgumentException with a message that names the value and what is wrong with it */
+    public static Cidr parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("is empty");
+        }
+        int slash = text.indexOf('/');
+        if (slash < 0) {
+            throw new IllegalArgumentException("'" + text + "' is not a CIDR (expected a.b.c.d/len)");
+        }
+        long addr = parseAddress(text.substring(0, slash));
+        int prefix;
+        try {
+            prefix = Integer.parseInt(text.substring(slash + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' has an invalid prefix length");
+        }
+        if (prefix < 0 || prefix > 32) {
+            throw new IllegalArgumentException("'" + text + "' has a prefix length outside 0-32");
+        }
+        Cidr c = new Cidr(addr & mask(prefix), prefix);
+        if (c.base != addr) {
+            throw new IllegalArgumentException("'" + text + "' has host bits set (did you mean " + c + "?)");
+        }
+        return c;
+    }
+
+    public static long parseAddress(String text) {
+        String[] parts = text.split("\\.", -1);
+        if (parts.length != 4) {
+            throw new IllegalArgumentException("'" + text + "' is not an IPv4 address");
+        }
+        long v = 0;
+        for (String p : parts) {
+            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit)) {
+                throw new IllegalArgumentException("'" + text + "' is not an IPv4 address");
+            }
+            int octet = Integer.parseInt(p);
+            if (octet > 255) {
+                throw new IllegalArgumentException("'" + text + "' is not an IPv4 address");
+            }
+            v = (v << 8) | octet;
+        }
+        return v;
+    }
+
+    public static String formatAddress(long v) {
+        return ((v >> 24) & 255) + "." + ((v >> 16) & 255) + "." + ((v >> 8) & 255) + "." + (v & 255);
+    }
+
+    static long mask(int prefix) {
+        return prefix == 0 ? 0 : (0xFFFFFFFFL << (32 - prefix)) & 0xFFFFFFFFL;
+    }
+
+    public long last() {
+        return base | (~mask(prefix) & 0xFFFFFFFFL);
+    }
+
+    public boolean contains(long addr) {
+        return (addr & mask(prefix)) == base;
+    }
+
+    public boolean overlaps(Cidr o) {
+        return base <= o.last() && o.base <= last();
+    }
+
+    /** RFC 1918 and RFC 6598 (carrier-grade NAT) space, where a pod network belongs. */
+    public boolean isPrivate() {
+        for (String p : new String[] { "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10" }) {
+            Cidr c = parse(p);
+            if (c.contains(base) && c.contains(last())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public String toString() {
+        return formatAddress(base) + "/" + prefix;
+    }
+}

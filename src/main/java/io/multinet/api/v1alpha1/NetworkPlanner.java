@@ -1,0 +1,503 @@
+package io.multinet.api.v1alpha1;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+import io.multinet.NetworkNames;
+
+/**
+ * Validation and allocation of every MultiNetwork at once, as a pure function of the resources and
+ * the operator's settings. Networks are judged one by one against those already accepted: a network
+ * whose accepted state (status.allocated) still matches its spec goes first, so an edit can never
+ * take a value away from a network that is running with it; among the rest, the older wins.
+ */
+public final class NetworkPlanner {
+
+    /** flanneld-<name> must stay a valid label value (63), so the name has 54 characters at most. */
+    static final int MAX_NAME = 63 - "flanneld-".length();
+    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    private static final Pattern ETCD_PREFIX = Pattern.compile("/[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
+    private static final Pattern ENDPOINT = Pattern.compile("https?://[^\\s,/]+(:[0-9]+)?/?");
+    private static final long MAX_VNI = 16_777_215;
+
+    private NetworkPlanner() {
+    }
+
+    public static Map<String, Plan> planAll(Collection<MultiNetwork> networks, PlannerSettings settings) {
+        List<Cidr> reserved = new ArrayList<>();
+        List<String> settingErrors = new ArrayList<>();
+        for (String r : settings.reservedCidrs()) {
+            try {
+                reserved.add(Cidr.parse(r));
+            } catch (IllegalArgumentException e) {
+                settingErrors.add("multinet.operator.reserved-cidrs: " + e.getMessage());
+            }
+        }
+        List<MultiNetwork> order = new ArrayList<>(networks);
+        order.sort(Comparator.comparing((MultiNetwork n) -> isStable(n) ? 0 : 1)
+                .thenComparing(n -> Objects.toString(n.getMetadata().getCreationTimestamp(), "~"))
+                .thenComparing(n -> n.getMetadata().getName()));
+        Map<String, Plan> plans = new LinkedHashMap<>();
+        List<Claim> claims = new ArrayList<>();
+        for (MultiNetwork n : order) {
+            Plan plan = new Judge(n, claims, reserved, settings).judge();
+            if (!settingErrors.isEmpty()) {
+                List<String> errors = new ArrayList<>(settingErrors);
+                errors.addAll(plan.errors());
+                plan = new Plan(plan.network(), plan.allocation(), errors, plan.warnings());
+            }
+            plans.put(n.getMetadata().getName(), plan);
+            if (plan.allocation() != null) {
+                claims.add(Claim.of(n, plan.allocation(), plan.valid()));
+            }
+        }
+        return plans;
+    }
+
+    /** The spec still matches what was accepted, so this network holds its values first. */
+    static boolean isStable(MultiNetwork n) {
+        MultiNetworkStatus st = n.getStatus();
+        MultiNetworkSpec spec = n.getSpec();
+        if (st == null || st.allocated == null || spec == null) {
+            return false;
+        }
+        Allocation a = st.allocated;
+        boolean attachmentsSame = st.attachments == null || st.attachments.stream()
+                .allMatch(ref -> ref.endsWith("/" + attachmentName(n)));
+        return Objects.equals(a.network, spec.network) && Objects.equals(a.subnetLen, spec.subnetLenOrDefault())
+                && a.subnetManager == spec.subnetManager() && a.backendType == spec.backendType()
+                && Objects.equals(a.etcdPrefix, effectivePrefix(n))
+                && Boolean.TRUE.equals(a.defaultNetwork) == spec.defaultNetwork
+                && (spec.attachment == null || spec.attachment.bridge == null || spec.attachment.bridge.equals(a.bridge))
+                && (spec.backend == null || spec.backend.vni == null || spec.backend.vni.equals(a.vni))
+                && attachmentsSame;
+    }
+
+    public static String attachmentName(MultiNetwork n) {
+        MultiNetworkSpec.Attachment a = n.getSpec() == null ? null : n.getSpec().attachment;
+        return a != null && a.name != null ? a.name : n.getMetadata().getName();
+    }
+
+    /** Namespaces named explicitly; [default] when the spec names neither namespaces nor a selector. */
+    public static List<String> attachmentNamespaces(MultiNetworkSpec spec) {
+        MultiNetworkSpec.Attachment a = spec.attachment;
+        if (a != null && a.namespaces != null) {
+            return a.namespaces;
+        }
+        return a != null && a.namespaceSelector != null ? List.of() : List.of("default");
+    }
+
+    /** The etcd prefix of an etcd-mode network; null in kube mode. */
+    public static String effectivePrefix(MultiNetwork n) {
+        MultiNetworkSpec spec = n.getSpec();
+        if (spec == null || spec.subnetManager() == SubnetManager.KUBE) {
+            return null;
+        }
+        return spec.etcd != null && spec.etcd.prefix != null ? spec.etcd.prefix
+                : NetworkNames.defaultEtcdPrefix(n.getMetadata().getName());
+    }
+
+    /** A valid Linux interface name; null when it is one, else what is wrong. */
+    public static String ifnameProblem(String name) {
+        if (name == null || name.isEmpty()) {
+            return "is empty";
+        }
+        if (name.length() > NetworkNames.MAX_IFNAME) {
+            return "'" + name + "' is longer than " + NetworkNames.MAX_IFNAME + " characters";
+        }
+        if (name.equals(".") || name.equals("..") || name.chars().anyMatch(c -> c == '/' || c == ':' || Character.isWhitespace(c))) {
+            return "'" + name + "' is not a valid interface name";
+        }
+        return null;
+    }
+
+    /** What an accepted (or still running, though now rejected) network holds. */
+    record Claim(String name, Cidr cidr, Allocation alloc, boolean valid, boolean defaultNetwork, String nadName,
+            List<String> nadNamespaces, boolean nadSelector) {
+
+        static Claim of(MultiNetwork n, Allocation a, boolean valid) {
+            MultiNetworkSpec spec = n.getSpec();
+            boolean selector = valid && spec.attachment != null && spec.attachment.namespaceSelector != null;
+            return new Claim(n.getMetadata().getName(), Cidr.parse(a.network), a, valid,
+                    Boolean.TRUE.equals(a.defaultNetwork), valid ? attachmentName(n) : null,
+                    valid ? attachmentNamespaces(spec) : List.of(), selector);
+        }
+    }
+
+    /** Judges one network against the claims made before it. */
+    private static final class Judge {
+        private final MultiNetwork n;
+        private final String name;
+        private final MultiNetworkSpec spec;
+        private final Allocation previous;
+        private final List<Claim> claims;
+        private final List<Cidr> reserved;
+        private final PlannerSettings settings;
+        private final List<String> errors = new ArrayList<>();
+        private final List<String> warnings = new ArrayList<>();
+
+        Judge(MultiNetwork n, List<Claim> claims, List<Cidr> reserved, PlannerSettings settings) {
+            this.n = n;
+            this.name = n.getMetadata().getName();
+            this.spec = n.getSpec();
+            this.previous = n.getStatus() == null ? null : n.getStatus().allocated;
+            this.claims = claims;
+            this.reserved = reserved;
+            this.settings = settings;
+        }
+
+        Plan judge() {
+            if (spec == null) {
+                errors.add("spec is required");
+                return done(null);
+            }
+            checkName();
+            Cidr cidr = checkNetwork();
+            checkBackend();
+            checkSubnetManager();
+            checkFlanneld();
+            checkAttachment();
+            checkImmutable();
+            if (cidr != null) {
+                checkConflicts(cidr);
+            }
+            if (!errors.isEmpty()) {
+                return done(null);
+            }
+            return done(allocate());
+        }
+
+        /** A rejected network keeps what it had: the nodes still run it that way. */
+        private Plan done(Allocation allocation) {
+            return new Plan(name, errors.isEmpty() ? allocation : previous, List.copyOf(errors), List.copyOf(warnings));
+        }
+
+        private void checkName() {
+            if (name.length() > MAX_NAME || !DNS_LABEL.matcher(name).matches()) {
+                errors.add("metadata.name: '" + name + "' must be a DNS-1123 label of at most " + MAX_NAME
+                        + " characters (it names the DaemonSet flanneld-<name> and the network's files)");
+            }
+        }
+
+        private Cidr checkNetwork() {
+            Cidr cidr;
+            try {
+                cidr = Cidr.parse(spec.network);
+            } catch (IllegalArgumentException e) {
+                errors.add("spec.network: " + e.getMessage());
+                return null;
+            }
+            int len = spec.subnetLenOrDefault();
+            if (len < 1 || len > 30) {
+                errors.add("spec.subnetLen: " + len + " is out of range (1-30)");
+            } else if (len - cidr.prefix() < 2) {
+                errors.add("spec.subnetLen: " + len + " leaves room for fewer than 4 subnets in " + cidr
+                        + " (use a network of at most /" + (len - 2) + " or a longer subnetLen)");
+            }
+            if (!cidr.isPrivate()) {
+                warnings.add("spec.network: " + cidr + " is outside private address space (RFC 1918, RFC 6598);"
+                        + " pods on it may shadow public addresses");
+            }
+            for (Cidr r : reserved) {
+                if (cidr.overlaps(r)) {
+                    errors.add("spec.network: " + cidr + " overlaps reserved CIDR " + r + " (multinet.operator.reserved-cidrs)");
+                }
+            }
+            if (len >= 1 && len <= 30 && len > cidr.prefix()) {
+                Long min = checkBound("spec.subnetMin", spec.subnetMin, cidr, len);
+                Long max = checkBound("spec.subnetMax", spec.subnetMax, cidr, len);
+                if (min != null && max != null && min > max) {
+                    errors.add("spec.subnetMin: " + spec.subnetMin + " is after spec.subnetMax " + spec.subnetMax);
+                }
+            }
+            return cidr;
+        }
+
+        private Long checkBound(String field, String value, Cidr cidr, int len) {
+            if (value == null) {
+                return null;
+            }
+            long addr;
+            try {
+                addr = Cidr.parseAddress(value);
+            } catch (IllegalArgumentException e) {
+                errors.add(field + ": " + e.getMessage());
+                return null;
+            }
+            if (!cidr.contains(addr)) {
+                errors.add(field + ": " + value + " is outside spec.network " + cidr);
+                return null;
+            }
+            if ((addr & ~Cidr.mask(len) & 0xFFFFFFFFL) != 0) {
+                errors.add(field + ": " + value + " is not aligned to subnetLen " + len);
+                return null;
+            }
+            return addr;
+        }
+
+        private void checkBackend() {
+            MultiNetworkSpec.Backend b = spec.backend;
+            if (b == null) {
+                return;
+            }
+            if (b.type != BackendType.VXLAN && b.type != null) {
+                if (b.vni != null) {
+                    errors.add("spec.backend.vni: only a vxlan backend has a VNI, this one is " + b.type);
+                }
+                if (b.port != null) {
+                    errors.add("spec.backend.port: only a vxlan backend has a port, this one is " + b.type);
+                }
+            }
+            if (b.vni != null && (b.vni < 1 || b.vni > MAX_VNI)) {
+                errors.add("spec.backend.vni: " + b.vni + " is out of range (1-" + MAX_VNI + ")");
+            }
+            if (b.port != null && (b.port < 1 || b.port > 65535)) {
+                errors.add("spec.backend.port: " + b.port + " is out of range (1-65535)");
+            }
+            if (b.mtu != null && (b.mtu < 576 || b.mtu > 9216)) {
+                errors.add("spec.backend.mtu: " + b.mtu + " is out of range (576-9216)");
+            }
+        }
+
+        private void checkSubnetManager() {
+            MultiNetworkSpec.Etcd e = spec.etcd;
+            if (spec.subnetManager() == SubnetManager.KUBE) {
+                if (e != null) {
+                    errors.add("spec.etcd: must be unset when subnetManager is kube (flanneld keeps no state in etcd then)");
+                }
+                return;
+            }
+            List<String> endpoints = e == null ? null : e.endpoints;
+            if (endpoints == null || endpoints.isEmpty()) {
+                if (!settings.etcdEndpointsConfigured()) {
+                    errors.add("spec.etcd.endpoints: none given and the operator has no default (multinet.operator.etcd.endpoints)");
+                }
+            } else {
+                for (String ep : endpoints) {
+                    if (ep == null || !ENDPOINT.matcher(ep).matches()) {
+                        errors.add("spec.etcd.endpoints: '" + ep + "' is not an etcd client URL (http(s)://host:port)");
+                    }
+                }
+            }
+            String prefix = effectivePrefix(n);
+            if (e != null && e.prefix != null) {
+                if (!ETCD_PREFIX.matcher(prefix).matches()) {
+                    errors.add("spec.etcd.prefix: '" + prefix + "' must be an absolute key path of plain characters"
+                            + " [A-Za-z0-9._-] separated by single '/', without a trailing '/' (flanneld uses it in a regular expression)");
+                } else if (prefix.equals(NetworkNames.FLANNEL_DEFAULT_PREFIX) && !e.allowFlannelDefaultPrefix) {
+                    errors.add("spec.etcd.prefix: '" + prefix + "' is flannel's default prefix, used by a stock flannel install;"
+                            + " set spec.etcd.allowFlannelDefaultPrefix: true to use it deliberately");
+                }
+            }
+        }
+
+        private void checkFlanneld() {
+            MultiNetworkSpec.Flanneld f = spec.flanneld;
+            if (f == null) {
+                return;
+            }
+            if (f.iface != null) {
+                for (String i : f.iface) {
+                    String problem = ifnameProblem(i);
+                    if (problem != null) {
+                        errors.add("spec.flanneld.iface: " + problem);
+                    }
+                }
+            }
+            if (f.ifaceRegex != null) {
+                for (String r : f.ifaceRegex) {
+                    try {
+                        Pattern.compile(r);
+                    } catch (PatternSyntaxException | NullPointerException ex) {
+                        errors.add("spec.flanneld.ifaceRegex: '" + r + "' is not a valid regular expression");
+                    }
+                }
+            }
+            if (f.ifaceCanReach != null) {
+                try {
+                    Cidr.parseAddress(f.ifaceCanReach);
+                } catch (IllegalArgumentException ex) {
+                    errors.add("spec.flanneld.ifaceCanReach: " + ex.getMessage());
+                }
+            }
+        }
+
+        private void checkAttachment() {
+            MultiNetworkSpec.Attachment a = spec.attachment;
+            if (a == null) {
+                return;
+            }
+            String nad = attachmentName(n);
+            if (nad.length() > 63 || !DNS_LABEL.matcher(nad).matches()) {
+                errors.add("spec.attachment.name: '" + nad + "' must be a DNS-1123 label (pods name it in "
+                        + NetworkNames.NETWORKS_ANNOTATION + ")");
+            }
+            if (a.namespaces != null) {
+                Set<String> seen = new HashSet<>();
+                for (String ns : a.namespaces) {
+                    if (ns == null || ns.length() > 63 || !DNS_LABEL.matcher(ns).matches()) {
+                        errors.add("spec.attachment.namespaces: '" + ns + "' is not a valid namespace name");
+                    } else if (!seen.add(ns)) {
+                        errors.add("spec.attachment.namespaces: '" + ns + "' is listed twice");
+                    }
+                }
+            }
+            if (a.bridge != null) {
+                String problem = ifnameProblem(a.bridge);
+                if (problem != null) {
+                    errors.add("spec.attachment.bridge: " + problem);
+                }
+            }
+            if (a.mtu != null && (a.mtu < 576 || a.mtu > 9216)) {
+                errors.add("spec.attachment.mtu: " + a.mtu + " is out of range (576-9216)");
+            }
+        }
+
+        private void checkImmutable() {
+            if (previous == null) {
+                return;
+            }
+            immutable("spec.network", previous.network, spec.network);
+            immutable("spec.subnetLen", previous.subnetLen, spec.subnetLenOrDefault());
+            immutable("spec.subnetManager", previous.subnetManager, spec.subnetManager());
+            immutable("spec.backend.type", previous.backendType, spec.backendType());
+            immutable("spec.etcd.prefix", previous.etcdPrefix, effectivePrefix(n));
+            if (spec.attachment != null && spec.attachment.bridge != null) {
+                immutable("spec.attachment.bridge", previous.bridge, spec.attachment.bridge);
+            }
+            if (spec.backend != null && spec.backend.vni != null) {
+                immutable("spec.backend.vni", previous.vni, spec.backend.vni);
+            }
+        }
+
+        private void immutable(String field, Object was, Object now) {
+            if (!Objects.equals(was, now)) {
+                errors.add(field + " is immutable: it was " + was + " and is now " + now
+                        + "; create a new MultiNetwork to change it (pods hold addresses on the running one)");
+            }
+        }
+
+        private void checkConflicts(Cidr cidr) {
+            String prefix = effectivePrefix(n);
+            String nad = attachmentName(n);
+            List<String> namespaces = attachmentNamespaces(spec);
+            boolean selector = spec.attachment != null && spec.attachment.namespaceSelector != null;
+            for (Claim c : claims) {
+                String other = "network '" + c.name() + "'";
+                if (cidr.overlaps(c.cidr())) {
+                    errors.add("spec.network: " + cidr + " overlaps " + other + " (" + c.cidr() + ")");
+                }
+                String op = c.alloc().etcdPrefix;
+                if (prefix != null && op != null && (prefix.startsWith(op) || op.startsWith(prefix))) {
+                    errors.add("spec.etcd.prefix: '" + prefix + "' clashes with " + other + " prefix '" + op
+                            + "' (equal, or one is a prefix of the other, so their keys would mix)");
+                }
+                if (spec.subnetManager() == SubnetManager.KUBE && c.alloc().subnetManager == SubnetManager.KUBE) {
+                    errors.add("spec.subnetManager: kube is already used by " + other
+                            + "; a node has one podCIDR, so at most one network may use kube mode");
+                }
+                if (spec.defaultNetwork && c.defaultNetwork()) {
+                    errors.add("spec.default: " + other + " is already the cluster default network; at most one may be default");
+                }
+                if (spec.backendType().fixedDeviceName() && c.alloc().backendType == spec.backendType()) {
+                    errors.add("spec.backend.type: " + spec.backendType() + " is already used by " + other
+                            + "; its device name is fixed, so one such network per node");
+                }
+                if (spec.attachment != null && spec.attachment.bridge != null && spec.attachment.bridge.equals(c.alloc().bridge)) {
+                    errors.add("spec.attachment.bridge: '" + spec.attachment.bridge + "' is already the bridge of " + other);
+                }
+                if (spec.backend != null && spec.backend.vni != null && spec.backend.vni.equals(c.alloc().vni)) {
+                    errors.add("spec.backend.vni: " + spec.backend.vni + " is already used by " + other);
+                }
+                if (nad.equals(c.nadName())) {
+                    if (selector || c.nadSelector()) {
+                        errors.add("spec.attachment.name: '" + nad + "' is also the attachment name of " + other
+                                + " and a namespace selector may give both the same namespace; choose another name");
+                    } else {
+                        for (String ns : namespaces) {
+                            if (c.nadNamespaces().contains(ns)) {
+                                errors.add("spec.attachment.name: '" + nad + "' in namespace '" + ns
+                                        + "' is already written by " + other);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        private Allocation allocate() {
+            Allocation a = new Allocation();
+            a.network = spec.network;
+            a.subnetLen = spec.subnetLenOrDefault();
+            a.subnetManager = spec.subnetManager();
+            a.backendType = spec.backendType();
+            a.etcdPrefix = effectivePrefix(n);
+            a.defaultNetwork = spec.defaultNetwork;
+            a.subnetFile = previous != null && previous.subnetFile != null ? previous.subnetFile
+                    : NetworkNames.subnetFile(settings.subnetFileDir(), name);
+            a.dataDir = previous != null && previous.dataDir != null ? previous.dataDir
+                    : NetworkNames.dataDir(settings.dataDirBase(), name);
+            a.bridge = allocateBridge();
+            if (a.backendType == BackendType.VXLAN) {
+                a.vni = spec.backend != null && spec.backend.vni != null ? spec.backend.vni
+                        : previous != null && previous.vni != null && !taken(c -> previous.vni.equals(c.vni)) ? previous.vni
+                                : lowestFree(settings.vniBase(), (int) MAX_VNI, v -> taken(c -> Integer.valueOf(v).equals(c.vni)));
+            }
+            a.healthzPort = previous != null && previous.healthzPort != null && !taken(c -> previous.healthzPort.equals(c.healthzPort))
+                    ? previous.healthzPort
+                    : lowestFree(settings.healthzPortBase(), settings.healthzPortBase() + settings.healthzPortCount() - 1,
+                            p -> taken(c -> Integer.valueOf(p).equals(c.healthzPort)));
+            if (a.healthzPort == null) {
+                errors.add("flanneld healthz port: none free in " + settings.healthzPortBase() + "-"
+                        + (settings.healthzPortBase() + settings.healthzPortCount() - 1)
+                        + " (multinet.operator.healthz-port-base and healthz-port-count)");
+                return null;
+            }
+            for (Claim c : claims) {
+                if (a.subnetFile.equals(c.alloc().subnetFile) || a.dataDir.equals(c.alloc().dataDir)) {
+                    errors.add("subnet file " + a.subnetFile + " or dataDir " + a.dataDir + " is already used by network '"
+                            + c.name() + "'");
+                    return null;
+                }
+            }
+            return a;
+        }
+
+        private String allocateBridge() {
+            if (spec.attachment != null && spec.attachment.bridge != null) {
+                return spec.attachment.bridge;
+            }
+            if (previous != null && previous.bridge != null && !taken(c -> previous.bridge.equals(c.bridge))) {
+                return previous.bridge;
+            }
+            for (int i = 0;; i++) {
+                String candidate = NetworkNames.bridgeCandidate(name, i);
+                if (!taken(c -> candidate.equals(c.bridge))) {
+                    return candidate;
+                }
+            }
+        }
+
+        private boolean taken(java.util.function.Predicate<Allocation> p) {
+            return claims.stream().anyMatch(c -> p.test(c.alloc()));
+        }
+
+        private static Integer lowestFree(int from, int to, java.util.function.IntPredicate taken) {
+            for (int v = from; v <= to; v++) {
+                if (!taken.test(v)) {
+                    return v;
+                }
+            }
+            return null;
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package io.multinet.operator;
+
+import java.util.List;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of the operator role (prefix multinet.operator). */
+@ConfigMapping(prefix = "multinet.operator")
+public interface OperatorSettings {
+
+    /** Namespace of the flanneld and delegator DaemonSets and of the etcd Secrets. */
+    @WithDefault("multinet-system")
+    String namespace();
+
+    /** Cluster-wide etcd defaults, so a MultiNetwork can leave them out. */
+    Etcd etcd();
+
+    /** CIDRs already taken (the cluster's pod and service CIDRs): no network may overlap them. */
+    Optional<List<String>> reservedCidrs();
+
+    /** Directory of the per-network subnet files on the nodes (flanneld --subnet-file). */
+    @WithDefault("/run/flannel/networks")
+    String subnetFileDir();
+
+    /** Parent of the per-network flannel CNI dataDirs on the nodes. */
+    @WithDefault("/var/lib/cni/flannel")
+    String dataDirBase();
+
+    /** First flanneld healthz port; networks get consecutive free ports from here (hostNetwork, so they must differ). */
+    @WithDefault("10300")
+    int healthzPortBase();
+
+    @WithDefault("100")
+    int healthzPortCount();
+
+    /** First vxlan VNI to allocate (flannel's default VNI is 1). */
+    @WithDefault("1")
+    int vniBase();
+
+    @WithDefault("ghcr.io/flannel-io/flannel:v0.28.9")
+    String flannelImage();
+
+    /** Up to this many nodes every node is listed in status; beyond it only nodes that are not ready. */
+    @WithDefault("100")
+    int nodeHealthCap();
+
+    interface Etcd {
+        Optional<List<String>> endpoints();
+
+        Optional<String> tlsSecret();
+
+        Optional<String> credentialsSecret();
+    }
+}

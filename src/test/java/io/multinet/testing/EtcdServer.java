@@ -1,0 +1,142 @@
+package io.multinet.testing;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The real etcd binary on free loopback ports, data under target/. It can be stopped and started
+ * again in the middle of a test with its data kept, for fault tests.
+ */
+public final class EtcdServer implements AutoCloseable {
+
+    private final Path dataDir;
+    private final Path log;
+    private final int clientPort;
+    private final int peerPort;
+    private Process process;
+
+    public EtcdServer() {
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        this.dataDir = Path.of("target", "etcd", id).toAbsolutePath();
+        this.log = Path.of("target", "etcd", id + ".log").toAbsolutePath();
+        this.clientPort = freePort();
+        this.peerPort = freePort();
+    }
+
+    /** Starts etcd and returns once it answers /health. */
+    public static EtcdServer started() {
+        EtcdServer s = new EtcdServer();
+        s.start();
+        return s;
+    }
+
+    public synchronized void start() {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        try {
+            Files.createDirectories(dataDir.getParent());
+            String client = "http://127.0.0.1:" + clientPort;
+            String peer = "http://127.0.0.1:" + peerPort;
+            process = new ProcessBuilder(List.of("etcd", "--name", "test", "--data-dir", dataDir.toString(),
+                    "--listen-client-urls", client, "--advertise-client-urls", client,
+                    "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                    "--initial-cluster", "test=" + peer, "--logger", "zap", "--log-outputs", "stderr"))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start etcd (is the etcd-server package installed?)", e);
+        }
+        awaitHealthy();
+    }
+
+    /** Stops etcd; its data stays for the next start(). */
+    public synchronized void stop() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    public boolean running() {
+        return process != null && process.isAlive();
+    }
+
+    public String endpoint() {
+        return "http://127.0.0.1:" + clientPort;
+    }
+
+    @Override
+    public void close() {
+        stop();
+        deleteTree(dataDir);
+    }
+
+    private void awaitHealthy() {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("etcd exited with " + process.exitValue() + "; see " + log);
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
+                        .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200 && r.body().contains("\"true\"")) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            sleep(100);
+        }
+        throw new IllegalStateException("etcd did not become healthy in 30 s; see " + log);
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static void deleteTree(Path p) {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var walk = Files.walk(p)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
