@@ -49,12 +49,7 @@ public final class NetworkPlanner {
         Map<String, Plan> plans = new LinkedHashMap<>();
         List<Claim> claims = new ArrayList<>();
         for (MultiNetwork n : order) {
-            Plan plan = new Judge(n, claims, reserved, settings).judge();
-            if (!settingErrors.isEmpty()) {
-                List<String> errors = new ArrayList<>(settingErrors);
-                errors.addAll(plan.errors());
-                plan = new Plan(plan.network(), plan.allocation(), errors, plan.warnings());
-            }
+            Plan plan = new Judge(n, claims, reserved, settings, settingErrors).judge();
             plans.put(n.getMetadata().getName(), plan);
             if (plan.allocation() != null) {
                 claims.add(Claim.of(n, plan.allocation(), plan.valid()));
@@ -145,7 +140,9 @@ public final class NetworkPlanner {
         private final List<String> errors = new ArrayList<>();
         private final List<String> warnings = new ArrayList<>();
 
-        Judge(MultiNetwork n, List<Claim> claims, List<Cidr> reserved, PlannerSettings settings) {
+        Judge(MultiNetwork n, List<Claim> claims, List<Cidr> reserved, PlannerSettings settings, List<String> settingErrors) {
+            // a broken setting blocks every network: nothing can be judged safely against it
+            this.errors.addAll(settingErrors);
             this.n = n;
             this.name = n.getMetadata().getName();
             this.spec = n.getSpec();
