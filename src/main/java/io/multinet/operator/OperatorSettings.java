@@ -42,6 +42,25 @@ public interface OperatorSettings {
     @WithDefault("ghcr.io/flannel-io/flannel:v0.28.9")
     String flannelImage();
 
+    /** The multinet image, run by the operator and, in the node role, by the delegator DaemonSet. */
+    @WithDefault("ghcr.io/multinet-io/multinet:0.1.0")
+    String image();
+
+    /** How often a network is re-checked without an event: etcd leases and config have no watch here. */
+    @WithDefault("30s")
+    java.time.Duration resyncInterval();
+
+    /** Bound of one etcd call. */
+    @WithDefault("5s")
+    java.time.Duration etcdTimeout();
+
+    /** First and longest wait before retrying a network whose etcd is unreachable (doubling in between). */
+    @WithDefault("1s")
+    java.time.Duration etcdRetryMin();
+
+    @WithDefault("60s")
+    java.time.Duration etcdRetryMax();
+
     /** Up to this many nodes every node is listed in status; beyond it only nodes that are not ready. */
     @WithDefault("100")
     int nodeHealthCap();

@@ -64,8 +64,11 @@ public final class FakeCluster {
         return Objects.requireNonNull(p, "project directory not found");
     }
 
+    /** A Node with the labels kubelet sets (kubernetes.io/os, kubernetes.io/hostname) plus the given ones. */
     public Node addNode(String name, Map<String, String> labels, String internalIp) {
-        Node node = new NodeBuilder().withNewMetadata().withName(name).withLabels(new HashMap<>(labels)).endMetadata()
+        Map<String, String> all = new HashMap<>(Map.of("kubernetes.io/os", "linux", "kubernetes.io/hostname", name));
+        all.putAll(labels);
+        Node node = new NodeBuilder().withNewMetadata().withName(name).withLabels(all).endMetadata()
                 .withNewStatus()
                 .withAddresses(new NodeAddressBuilder().withType("InternalIP").withAddress(internalIp).build(),
                         new NodeAddressBuilder().withType("Hostname").withAddress(name).build())

@@ -34,8 +34,4 @@ public class MultiNetwork extends CustomResource<MultiNetworkSpec, MultiNetworkS
         return new MultiNetworkSpec();
     }
 
-    @Override
-    protected MultiNetworkStatus initStatus() {
-        return new MultiNetworkStatus();
-    }
 }

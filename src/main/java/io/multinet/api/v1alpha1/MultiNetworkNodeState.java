@@ -24,8 +24,4 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class MultiNetworkNodeState extends CustomResource<Void, MultiNetworkNodeStateStatus> {
 
-    @Override
-    protected MultiNetworkNodeStateStatus initStatus() {
-        return new MultiNetworkNodeStateStatus();
-    }
 }

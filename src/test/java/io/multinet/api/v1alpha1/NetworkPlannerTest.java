@@ -36,6 +36,7 @@ class NetworkPlannerTest {
         for (MultiNetwork n : networks) {
             Plan p = plans.get(n.getMetadata().getName());
             assertThat(p.errors()).as(n.getMetadata().getName()).isEmpty();
+            n.setStatus(new MultiNetworkStatus());
             n.getStatus().allocated = p.allocation();
         }
     }

@@ -1,0 +1,21 @@
+package io.multinet.etcd;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+
+import io.multinet.operator.OperatorSettings;
+
+/** The etcd store the operator uses, closed with the application. */
+public class FlannelStoreProducer {
+
+    @Produces
+    @ApplicationScoped
+    FlannelStore store(OperatorSettings settings) {
+        return new JetcdFlannelStore(settings.etcdTimeout());
+    }
+
+    void close(@Disposes FlannelStore store) {
+        store.close();
+    }
+}

@@ -1,0 +1,77 @@
+package io.multinet.operator;
+
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.multinet.NetworkNames;
+import io.multinet.api.nad.NetworkAttachmentDefinition;
+import io.multinet.api.nad.NetworkAttachmentDefinitionSpec;
+import io.multinet.api.v1alpha1.Allocation;
+import io.multinet.api.v1alpha1.MultiNetwork;
+import io.multinet.api.v1alpha1.MultiNetworkSpec;
+import io.multinet.flannel.FlanneldDaemonSet;
+
+/**
+ * Desired NetworkAttachmentDefinitions of a network: a flannel CNI config whose subnetFile, dataDir
+ * and bridge are the network's own, so two flannel networks never share a bridge or an IPAM store.
+ */
+public final class Attachments {
+
+    public static final String CNI_VERSION = "1.0.0";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Attachments() {
+    }
+
+    public static String cniConfig(MultiNetwork n, Allocation a) {
+        ObjectNode conf = JSON.createObjectNode();
+        conf.put("cniVersion", CNI_VERSION);
+        conf.put("name", n.getMetadata().getName());
+        conf.put("type", "flannel");
+        conf.put("subnetFile", a.subnetFile);
+        conf.put("dataDir", a.dataDir);
+        ObjectNode delegate = conf.putObject("delegate");
+        delegate.put("bridge", a.bridge);
+        // a secondary interface must not take the pod's default route from eth0
+        delegate.put("isDefaultGateway", false);
+        MultiNetworkSpec.Attachment att = n.getSpec().attachment;
+        if (att != null && att.mtu != null) {
+            delegate.put("mtu", att.mtu);
+        }
+        if (att != null && att.ipMasq != null) {
+            delegate.put("ipMasq", att.ipMasq);
+        }
+        return conf.toString();
+    }
+
+    public static NetworkAttachmentDefinition desired(MultiNetwork n, Allocation a, String namespace) {
+        NetworkAttachmentDefinition nad = new NetworkAttachmentDefinition();
+        nad.getMetadata().setName(io.multinet.api.v1alpha1.NetworkPlanner.attachmentName(n));
+        nad.getMetadata().setNamespace(namespace);
+        nad.getMetadata().setLabels(Map.of(NetworkNames.LABEL_MANAGED_BY, NetworkNames.MANAGER,
+                NetworkNames.LABEL_NETWORK, n.getMetadata().getName()));
+        nad.getMetadata().setAnnotations(Map.of(NetworkNames.OWNER_ANNOTATION, n.getMetadata().getName()));
+        nad.getMetadata().setOwnerReferences(java.util.List.of(FlanneldDaemonSet.owner(n)));
+        nad.setSpec(new NetworkAttachmentDefinitionSpec(cniConfig(n, a)));
+        return nad;
+    }
+
+    /** Written by multinet for this network: only such a NAD may be changed or deleted. */
+    public static boolean ownedBy(NetworkAttachmentDefinition nad, String network) {
+        Map<String, String> ann = nad.getMetadata().getAnnotations();
+        return ann != null && network.equals(ann.get(NetworkNames.OWNER_ANNOTATION));
+    }
+
+    /** Same content as desired: the spec and what marks ownership. */
+    public static boolean matches(NetworkAttachmentDefinition actual, NetworkAttachmentDefinition desired) {
+        return actual.getSpec() != null && java.util.Objects.equals(actual.getSpec().config, desired.getSpec().config)
+                && containsAll(actual.getMetadata().getLabels(), desired.getMetadata().getLabels())
+                && containsAll(actual.getMetadata().getAnnotations(), desired.getMetadata().getAnnotations());
+    }
+
+    static boolean containsAll(Map<String, String> actual, Map<String, String> wanted) {
+        return actual != null && actual.entrySet().containsAll(wanted.entrySet());
+    }
+}

@@ -1,0 +1,78 @@
+package io.multinet.operator;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.multinet.NetworkNames;
+
+/**
+ * Desired multinet-delegator DaemonSet: the operator's own image in the node role, on every node
+ * (a node without it cannot start pods once its CNI config names multinet).
+ */
+public final class DelegatorDaemonSet {
+
+    /** TCP port of the node role: health and metrics only, never CNI (hostNetwork makes it reachable). */
+    public static final int HTTP_PORT = 9250;
+    /** The node role runs on every node: a small heap, serial GC and class-data sharing keep its RSS down. */
+    public static final String JVM_OPTIONS = "-XX:+UseSerialGC -Xms16m -Xmx64m -Xss512k -XX:TieredStopAtLevel=1 -XX:+UseContainerSupport";
+
+    private DelegatorDaemonSet() {
+    }
+
+    public static DaemonSet desired(OperatorSettings s) {
+        var labels = NetworkNames.delegatorLabels();
+        List<Volume> volumes = new ArrayList<>();
+        List<VolumeMount> mounts = new ArrayList<>();
+        for (String[] v : new String[][] { { "cni-bin", "/opt/cni/bin" }, { "cni-conf", "/etc/cni/net.d" },
+                { "run-multinet", "/run/multinet" }, { "cache", "/var/lib/multinet" }, { "cni-data", "/var/lib/cni" },
+                { "run-flannel", "/run/flannel" } }) {
+            volumes.add(new VolumeBuilder().withName(v[0]).withNewHostPath().withPath(v[1]).withType("DirectoryOrCreate")
+                    .endHostPath().build());
+            mounts.add(new VolumeMountBuilder().withName(v[0]).withMountPath(v[1]).build());
+        }
+        // pod network namespaces are mounted by the runtime after the daemon starts: follow host mounts
+        volumes.add(new VolumeBuilder().withName("netns").withNewHostPath().withPath("/run/netns").withType("DirectoryOrCreate")
+                .endHostPath().build());
+        mounts.add(new VolumeMountBuilder().withName("netns").withMountPath("/run/netns").withMountPropagation("HostToContainer").build());
+
+        var container = new ContainerBuilder().withName("delegator").withImage(s.image())
+                .withEnv(new EnvVarBuilder().withName("MULTINET_ROLE").withValue("node").build(),
+                        new EnvVarBuilder().withName("QUARKUS_HTTP_PORT").withValue(String.valueOf(HTTP_PORT)).build(),
+                        new EnvVarBuilder().withName("JAVA_OPTS_APPEND").withValue(JVM_OPTIONS).build(),
+                        new EnvVarBuilder().withName("NODE_NAME").withNewValueFrom().withNewFieldRef()
+                                .withFieldPath("spec.nodeName").endFieldRef().endValueFrom().build())
+                .addNewPort().withName("http").withContainerPort(HTTP_PORT).endPort()
+                .withNewSecurityContext().withPrivileged(true).endSecurityContext()
+                .withNewResources().addToRequests("cpu", new Quantity("50m")).addToRequests("memory", new Quantity("96Mi"))
+                .addToLimits("memory", new Quantity("192Mi")).endResources()
+                .withNewReadinessProbe().withNewHttpGet().withPath("/q/health/ready").withPort(new IntOrString(HTTP_PORT))
+                .endHttpGet().withPeriodSeconds(5).endReadinessProbe()
+                .withNewLivenessProbe().withNewHttpGet().withPath("/q/health/live").withPort(new IntOrString(HTTP_PORT))
+                .endHttpGet().withInitialDelaySeconds(20).withPeriodSeconds(10).endLivenessProbe()
+                .withVolumeMounts(mounts).build();
+
+        return new DaemonSetBuilder()
+                .withNewMetadata().withName(NetworkNames.DELEGATOR_DAEMONSET).withNamespace(s.namespace()).withLabels(labels)
+                .endMetadata()
+                .withNewSpec().withNewSelector().withMatchLabels(labels).endSelector()
+                .withNewUpdateStrategy().withType("RollingUpdate").withNewRollingUpdate().withMaxUnavailable(new IntOrString(1))
+                .endRollingUpdate().endUpdateStrategy()
+                .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
+                .withNewSpec().withHostNetwork(true).withDnsPolicy("ClusterFirstWithHostNet")
+                .withPriorityClassName("system-node-critical").withServiceAccountName(NetworkNames.DELEGATOR_DAEMONSET)
+                .addToNodeSelector("kubernetes.io/os", "linux")
+                .addNewToleration().withOperator("Exists").endToleration()
+                .withContainers(container).withVolumes(volumes)
+                .endSpec().endTemplate().endSpec().build();
+    }
+}

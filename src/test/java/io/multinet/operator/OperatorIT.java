@@ -1,0 +1,363 @@
+package io.multinet.operator;
+
+import static io.multinet.testing.OperatorHarness.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.multinet.NetworkNames;
+import io.multinet.api.nad.NetworkAttachmentDefinition;
+import io.multinet.api.nad.NetworkAttachmentDefinitionSpec;
+import io.multinet.api.v1alpha1.MultiNetwork;
+import io.multinet.api.v1alpha1.MultiNetworkNodeState;
+import io.multinet.api.v1alpha1.MultiNetworkNodeStateStatus;
+import io.multinet.api.v1alpha1.MultiNetworkStatus;
+import io.multinet.api.v1alpha1.Networks;
+import io.multinet.flannel.Lease;
+import io.multinet.testing.OperatorHarness;
+
+/** The operator against the mock API server, a real etcd and the DaemonSet/kubelet helper. */
+@EnableKubernetesMockClient(crud = true)
+class OperatorIT {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String NS = "multinet-system";
+
+    KubernetesClient client;
+    KubernetesMockServer server;
+    OperatorHarness h;
+
+    @BeforeEach
+    void setUp() {
+        h = new OperatorHarness(client, server, Map.of());
+    }
+
+    @AfterEach
+    void tearDown() {
+        h.close();
+    }
+
+    Condition condition(String network, String type) {
+        MultiNetworkStatus st = h.get(network).getStatus();
+        return st == null ? null : Conditions.find(st.conditions, type).orElse(null);
+    }
+
+    boolean is(String network, String type, String status, String reason) {
+        Condition c = condition(network, type);
+        return c != null && status.equals(c.getStatus()) && (reason == null || reason.equals(c.getReason()));
+    }
+
+    DaemonSet flanneld(String network) {
+        return client.apps().daemonSets().inNamespace(NS).withName(NetworkNames.flanneldDaemonSet(network)).get();
+    }
+
+    NetworkAttachmentDefinition nad(String ns, String name) {
+        return client.resources(NetworkAttachmentDefinition.class).inNamespace(ns).withName(name).get();
+    }
+
+    static JsonNode json(String s) throws Exception {
+        return JSON.readTree(s);
+    }
+
+    @Test
+    void seedScenarioGivesTheSeedsIsolation() throws Exception {
+        h.start();
+        h.apply(Networks.flannel1());
+        h.apply(Networks.flannel2());
+        eventually("both networks allocated and attached", () -> h.get("flannel1").getStatus().attachments != null
+                && h.get("flannel2").getStatus().attachments != null);
+
+        MultiNetworkStatus s2 = h.get("flannel2").getStatus();
+        DaemonSet ds2 = flanneld("flannel2");
+        var c2 = ds2.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(c2.getArgs()).containsExactly("--etcd-endpoints=" + h.etcd.endpoint(), "--etcd-prefix=/k8s/network2",
+                "--subnet-file=/run/flannel/networks/flannel2.env", "--iface=eth1", "--ip-masq",
+                "--healthz-port=" + s2.allocated.healthzPort);
+        var pod2 = ds2.getSpec().getTemplate().getSpec();
+        assertThat(pod2.getHostNetwork()).isTrue();
+        assertThat(pod2.getPriorityClassName()).isEqualTo("system-node-critical");
+        assertThat(c2.getSecurityContext().getCapabilities().getAdd()).containsExactly("NET_ADMIN", "NET_RAW");
+        assertThat(c2.getVolumeMounts()).extracting(m -> m.getMountPath()).containsExactly("/run/flannel", "/run/xtables.lock");
+        assertThat(pod2.getVolumes()).extracting(v -> v.getHostPath().getPath()).containsExactly("/run/flannel", "/run/xtables.lock");
+        assertThat(c2.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+        assertThat(c2.getReadinessProbe().getHttpGet().getPort().getIntVal()).isEqualTo(s2.allocated.healthzPort);
+        assertThat(c2.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+        assertThat(pod2.getAutomountServiceAccountToken()).as("etcd-mode flanneld needs no API access").isFalse();
+
+        MultiNetworkStatus s1 = h.get("flannel1").getStatus();
+        var c1 = flanneld("flannel1").getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(c1.getArgs()).containsExactly("--kube-subnet-mgr", "--net-config-path=/etc/kube-flannel/net-conf.json",
+                "--subnet-file=/run/flannel/networks/flannel1.env", "--iface=eth0", "--ip-masq",
+                "--healthz-port=" + s1.allocated.healthzPort);
+        assertThat(s1.allocated.healthzPort).isNotEqualTo(s2.allocated.healthzPort);
+        assertThat(client.configMaps().inNamespace(NS).withName("flanneld-flannel1-net-conf").get().getData().get("net-conf.json"))
+                .isEqualTo("{\"Network\":\"172.96.0.0/16\",\"SubnetLen\":24,\"Backend\":{\"Type\":\"vxlan\",\"VNI\":1}}");
+        assertThat(client.rbac().clusterRoles().withName("multinet-flanneld-flannel1").get().getRules())
+                .extracting(r -> r.getResources().get(0) + ":" + r.getVerbs())
+                .containsExactly("pods:[get]", "nodes:[get, list, watch]", "nodes/status:[patch]");
+        assertThat(client.rbac().clusterRoles().withName("multinet-flanneld-flannel2").get()).isNull();
+        assertThat(client.serviceAccounts().inNamespace(NS).withName("flanneld-flannel2").get()).isNotNull();
+
+        JsonNode n1 = json(nad("default", "flannel1-conf").getSpec().config);
+        JsonNode n2 = json(nad("default", "flannel2-conf").getSpec().config);
+        assertThat(n2.get("type").asText()).isEqualTo("flannel");
+        assertThat(n2.get("name").asText()).isEqualTo("flannel2");
+        assertThat(n2.get("cniVersion").asText()).isEqualTo("1.0.0");
+        assertThat(n2.get("subnetFile").asText()).isEqualTo("/run/flannel/networks/flannel2.env");
+        assertThat(n2.get("dataDir").asText()).isEqualTo("/var/lib/cni/flannel/flannel2");
+        assertThat(n2.get("delegate").get("bridge").asText()).isEqualTo("mn-flannel2");
+        assertThat(n2.get("delegate").get("isDefaultGateway").asBoolean()).isFalse();
+        for (String field : List.of("subnetFile", "dataDir")) {
+            assertThat(n1.get(field)).isNotEqualTo(n2.get(field));
+        }
+        assertThat(n1.get("delegate").get("bridge")).isNotEqualTo(n2.get("delegate").get("bridge"));
+        assertThat(nad("default", "flannel2-conf").getMetadata().getAnnotations()).containsEntry(NetworkNames.OWNER_ANNOTATION, "flannel2");
+        assertThat(s2.attachments).containsExactly("default/flannel2-conf");
+
+        assertThat(h.etcdKeys()).containsExactly(Map.entry("/k8s/network2/config",
+                "{\"Network\":\"172.112.0.0/16\",\"SubnetLen\":24,\"Backend\":{\"Type\":\"host-gw\"}}"));
+        assertThat(client.apps().daemonSets().inNamespace(NS).withName(NetworkNames.DELEGATOR_DAEMONSET).get())
+                .as("the delegator is rolled out with the networks").isNotNull();
+        assertThat(is("flannel2", "Ready", "False", "NoNodes")).isTrue();
+        assertThat(condition("flannel2", "Ready").getObservedGeneration()).isEqualTo(h.get("flannel2").getMetadata().getGeneration());
+    }
+
+    void nodeState(String node, boolean subnetFile) {
+        MultiNetworkNodeState s = new MultiNetworkNodeState();
+        s.getMetadata().setName(node);
+        MultiNetworkNodeStateStatus.Network n = new MultiNetworkNodeStateStatus.Network();
+        n.name = "flannel2";
+        n.subnetFilePresent = subnetFile;
+        MultiNetworkNodeState stored = client.resource(s).createOr(x -> x.update());
+        // status is a subresource: written on its own, as the node role does
+        stored.setStatus(new MultiNetworkNodeStateStatus());
+        stored.getStatus().networks = List.of(n);
+        client.resource(stored).updateStatus();
+    }
+
+    MultiNetworkStatus.NodeHealth health(String node) {
+        return h.get("flannel2").getStatus().nodeHealth.stream().filter(x -> x.node.equals(node)).findFirst().orElseThrow();
+    }
+
+    boolean reason(String node, String reason) {
+        var x = health(node);
+        return reason == null ? x.ready : reason.equals(x.reason);
+    }
+
+    @Test
+    void perNodeHealthFollowsPodsNodeStatesAndLeases() throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            h.cluster.addNode("n" + i, Map.of(), "192.0.2." + i);
+        }
+        h.start();
+        h.apply(Networks.flannel2());
+        eventually("DaemonSets exist", () -> flanneld("flannel2") != null
+                && client.apps().daemonSets().inNamespace(NS).withName(NetworkNames.DELEGATOR_DAEMONSET).get() != null);
+        h.cluster.sync();
+        eventually("pods not ready yet", () -> reason("n1", "FlanneldNotReady") && reason("n3", "FlanneldNotReady"));
+        assertThat(h.get("flannel2").getStatus().nodes.summary).isEqualTo("0/3");
+
+        h.cluster.setPodReady(NS, "flanneld-flannel2", "n1", true);
+        eventually("n1's delegator is next", () -> reason("n1", "DelegatorNotReady"));
+        h.cluster.setAllPodsReady(true);
+        eventually("no node state yet", () -> reason("n1", "SubnetFileMissing") && reason("n2", "SubnetFileMissing"));
+        for (int i = 1; i <= 3; i++) {
+            nodeState("n" + i, true);
+        }
+        eventually("no lease yet", () -> reason("n1", "LeaseMissing") && reason("n3", "LeaseMissing"));
+
+        h.etcdPutLease("/k8s/network2/subnets/172.112.1.0-24", Lease.value("192.0.2.1", "host-gw"), 600);
+        h.etcdPutLease("/k8s/network2/subnets/172.112.2.0-24", Lease.value("192.0.2.2", "host-gw"), 600);
+        h.etcdPutLease("/k8s/network2/subnets/172.112.3.0-24", Lease.value("192.0.2.3", "host-gw"), 2);
+        eventually("all ready", () -> is("flannel2", "Ready", "True", "AllNodesReady"));
+        MultiNetworkStatus st = h.get("flannel2").getStatus();
+        assertThat(st.nodes.summary).isEqualTo("3/3");
+        assertThat(health("n1").subnet).isEqualTo("172.112.1.0/24");
+        assertThat(health("n1").lease).isEqualTo("/k8s/network2/subnets/172.112.1.0-24");
+        assertThat(condition("flannel2", "Ready").getMessage()).contains("3/3 nodes ready").contains("outside private address space");
+
+        eventually("n3's lease expires", () -> reason("n3", "LeaseExpired"));
+        assertThat(health("n3").lease).as("the lease that went away is named").isEqualTo("/k8s/network2/subnets/172.112.3.0-24");
+        assertThat(is("flannel2", "Ready", "False", "NodesNotReady")).isTrue();
+        assertThat(h.get("flannel2").getStatus().nodes.notReadyByReason).containsExactly(Map.entry("LeaseExpired", 1));
+
+        h.cluster.setNodeReady("n2", false);
+        eventually("n2 not ready", () -> reason("n2", "NodeNotReady"));
+        client.resources(MultiNetworkNodeState.class).withName("n1").delete();
+        eventually("n1's node state went", () -> reason("n1", "SubnetFileMissing"));
+        h.cluster.setNodeReady("n2", true);
+        nodeState("n1", true);
+        h.cluster.setPodReady(NS, "flanneld-flannel2", "n1", false);
+        eventually("n1 flanneld not ready, n2 back", () -> reason("n1", "FlanneldNotReady") && reason("n2", null));
+        assertThat(h.get("flannel2").getStatus().nodes.summary).isEqualTo("1/3");
+    }
+
+    @Test
+    void driftIsRepairedAndNamespacesAreFollowed() throws Exception {
+        h.start();
+        MultiNetwork n = Networks.flannel2();
+        n.getSpec().attachment.namespaceSelector = new io.fabric8.kubernetes.api.model.LabelSelectorBuilder()
+                .addToMatchLabels("multinet", "yes").build();
+        n.getSpec().attachment.namespaces = List.of("default");
+        h.apply(n);
+        eventually("attached", () -> nad("default", "flannel2-conf") != null);
+        String config = nad("default", "flannel2-conf").getSpec().config;
+        String etcdConfig = h.etcdKeys().get("/k8s/network2/config");
+
+        client.resources(NetworkAttachmentDefinition.class).inNamespace("default").withName("flannel2-conf")
+                .edit(x -> { x.getSpec().config = "{\"type\":\"bridge\"}"; return x; });
+        eventually("NAD put back", () -> config.equals(nad("default", "flannel2-conf").getSpec().config));
+
+        List<String> args = flanneld("flannel2").getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+        client.apps().daemonSets().inNamespace(NS).withName("flanneld-flannel2").edit(ds -> {
+            ds.getSpec().getTemplate().getSpec().getContainers().get(0).setArgs(List.of("--etcd-prefix=/coreos.com/network"));
+            return ds;
+        });
+        eventually("DaemonSet args put back",
+                () -> args.equals(flanneld("flannel2").getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()));
+
+        h.etcdPut("/k8s/network2/config", "{\"Network\":\"10.0.0.0/8\"}");
+        eventually("etcd config put back", () -> etcdConfig.equals(h.etcdKeys().get("/k8s/network2/config")));
+
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("team-a").addToLabels("multinet", "yes")
+                .endMetadata().build()).create();
+        eventually("a matching namespace gets the NAD", () -> nad("team-a", "flannel2-conf") != null);
+        client.namespaces().withName("team-a").edit(ns -> { ns.getMetadata().getLabels().remove("multinet"); return ns; });
+        eventually("a namespace leaving the targets loses it", () -> nad("team-a", "flannel2-conf") == null);
+        assertThat(h.get("flannel2").getStatus().attachments).containsExactly("default/flannel2-conf");
+
+        // a NAD of the same name that multinet does not own is never overwritten
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("team-b").endMetadata().build()).create();
+        NetworkAttachmentDefinition foreign = new NetworkAttachmentDefinition();
+        foreign.getMetadata().setName("flannel2-conf");
+        foreign.getMetadata().setNamespace("team-b");
+        foreign.setSpec(new NetworkAttachmentDefinitionSpec("{\"type\":\"macvlan\"}"));
+        client.resource(foreign).create();
+        h.get("flannel2");
+        client.resources(MultiNetwork.class).withName("flannel2").edit(x -> {
+            x.getSpec().attachment.namespaces = List.of("default", "team-b");
+            return x;
+        });
+        eventually("the conflict is reported", () -> is("flannel2", "Degraded", "True", "AttachmentConflict"));
+        assertThat(condition("flannel2", "Degraded").getMessage()).contains("team-b/flannel2-conf exists and is not managed by multinet");
+        assertThat(nad("team-b", "flannel2-conf").getSpec().config).isEqualTo("{\"type\":\"macvlan\"}");
+        assertThat(client.v1().events().inNamespace("default").list().getItems())
+                .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("AttachmentConflict"));
+    }
+
+    @Test
+    void deletionRemovesThePrefixAfterFlanneldIsGoneAndKeepsOtherNetworks() throws Exception {
+        h.cluster.addNode("n1", Map.of(), "192.0.2.1");
+        h.start();
+        h.apply(Networks.flannel2());
+        MultiNetwork other = Networks.network("blue", "10.50.0.0/16");
+        h.apply(other);
+        eventually("both written", () -> h.etcdKeys().containsKey("/k8s/network2/config")
+                && h.etcdKeys().containsKey("/multinet.io/networks/blue/config") && nad("default", "blue") != null);
+        h.etcdPutLease("/k8s/network2/subnets/172.112.1.0-24", Lease.value("192.0.2.1", "host-gw"), 600);
+        h.etcdPut("/k8s/network22/config", "{\"Network\":\"10.9.0.0/16\"}");
+        h.cluster.sync();
+        assertThat(h.cluster.pod(NS, "flanneld-flannel2", "n1")).isNotNull();
+
+        client.resources(MultiNetwork.class).withName("flannel2").delete();
+        eventually("the DaemonSet is deleted first", () -> flanneld("flannel2") == null);
+        Thread.sleep(1500); // give the operator the chance to do it wrong: its pod is still there
+        assertThat(h.etcdKeys()).as("prefix kept while flanneld runs").containsKey("/k8s/network2/config");
+
+        h.cluster.sync(); // the DaemonSet controller removes the pods of the deleted DaemonSet
+        eventually("the network is gone", () -> h.get("flannel2") == null);
+        assertThat(h.etcdKeys().keySet()).containsExactlyInAnyOrder("/multinet.io/networks/blue/config", "/k8s/network22/config");
+        assertThat(nad("default", "flannel2-conf")).isNull();
+        assertThat(nad("default", "blue")).isNotNull();
+        assertThat(client.serviceAccounts().inNamespace(NS).withName("flanneld-flannel2").get()).isNull();
+    }
+
+    @Test
+    void restartReconcilesWithoutDuplicatesOrWrites() throws Exception {
+        h.cluster.addNode("n1", Map.of(), "192.0.2.1");
+        h.start();
+        h.apply(Networks.flannel1());
+        h.apply(Networks.flannel2());
+        eventually("settled", () -> h.get("flannel1").getStatus().attachments != null
+                && h.get("flannel2").getStatus().attachments != null);
+        Thread.sleep(2000); // several resyncs: whatever the first passes wrote has been written
+        h.stopOperator();
+        h.drainWrites();
+
+        h.start();
+        Thread.sleep(3000); // the new operator syncs its informers and reconciles each network, then resyncs
+        List<String> writes = h.drainWrites();
+        assertThat(writes).as("a restart with nothing changed writes nothing").isEmpty();
+        assertThat(client.apps().daemonSets().inNamespace(NS).list().getItems()).hasSize(3);
+        assertThat(client.resources(NetworkAttachmentDefinition.class).inAnyNamespace().list().getItems()).hasSize(2);
+    }
+
+    @Test
+    void etcdOutageDegradesAndRecovers() throws Exception {
+        h.cluster.addNode("n1", Map.of(), "192.0.2.1");
+        h.start();
+        h.apply(Networks.flannel2());
+        h.apply(Networks.flannel1());
+        eventually("DaemonSets exist", () -> client.apps().daemonSets().inNamespace(NS).list().getItems().size() == 3);
+        h.cluster.setAllPodsReady(true);
+        nodeState("n1", true);
+        h.etcdPutLease("/k8s/network2/subnets/172.112.1.0-24", Lease.value("192.0.2.1", "host-gw"), 600);
+        eventually("ready", () -> is("flannel2", "Ready", "True", null));
+
+        h.etcd.stop();
+        eventually("degraded", () -> is("flannel2", "Degraded", "True", "EtcdUnavailable"));
+        assertThat(is("flannel2", "Ready", "False", "EtcdUnavailable")).isTrue();
+        assertThat(condition("flannel2", "Degraded").getMessage()).contains(h.etcd.endpoint());
+        assertThat(is("flannel1", "Degraded", "False", null)).as("a kube-mode network is not harmed").isTrue();
+        assertThat(flanneld("flannel2")).as("nothing torn down").isNotNull();
+
+        h.etcd.start();
+        eventually("ready again", () -> is("flannel2", "Ready", "True", "AllNodesReady") && is("flannel2", "Degraded", "False", null));
+        assertThat(client.v1().events().inNamespace("default").list().getItems()).extracting(e -> e.getReason())
+                .contains("EtcdUnavailable", "Recovered");
+    }
+
+    @Test
+    void anInvalidEditLeavesTheRunningNetworkAsItWas() throws Exception {
+        h.start();
+        h.apply(Networks.flannel2());
+        MultiNetwork other = Networks.network("blue", "10.50.0.0/16");
+        h.apply(other);
+        eventually("running", () -> nad("default", "flannel2-conf") != null && h.get("flannel2").getStatus().allocated != null);
+        DaemonSet before = flanneld("flannel2");
+        String nadBefore = nad("default", "flannel2-conf").getSpec().config;
+        Map<String, String> keysBefore = h.etcdKeys();
+
+        client.resources(MultiNetwork.class).withName("flannel2").edit(x -> {
+            x.getSpec().network = "10.50.0.0/16"; // immutable, and overlapping blue
+            x.getSpec().flanneld.iface = List.of("eth9");
+            return x;
+        });
+        eventually("rejected", () -> is("flannel2", "Degraded", "True", "InvalidSpec"));
+        assertThat(condition("flannel2", "Degraded").getMessage()).contains("spec.network is immutable")
+                .contains("the network keeps running as last accepted");
+        Thread.sleep(1500);
+        assertThat(flanneld("flannel2").getSpec()).isEqualTo(before.getSpec());
+        assertThat(nad("default", "flannel2-conf").getSpec().config).isEqualTo(nadBefore);
+        assertThat(h.etcdKeys()).isEqualTo(keysBefore);
+        assertThat(h.get("flannel2").getStatus().allocated.network).isEqualTo("172.112.0.0/16");
+        assertThat(client.v1().events().inNamespace("default").list().getItems()).anySatisfy(e -> {
+            assertThat(e.getReason()).isEqualTo("InvalidSpec");
+            assertThat(e.getInvolvedObject().getName()).isEqualTo("flannel2");
+        });
+    }
+}

@@ -1,0 +1,149 @@
+package io.multinet.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.javaoperatorsdk.operator.Operator;
+import io.multinet.api.v1alpha1.MultiNetwork;
+import io.multinet.etcd.JetcdFlannelStore;
+import io.multinet.operator.MultiNetworkReconciler;
+import io.multinet.operator.OperatorSettings;
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
+
+/**
+ * The operator as it ships (the Java Operator SDK running MultiNetworkReconciler, server-side
+ * apply off) against the mock API server and a real etcd, startable and stoppable within a test
+ * to play an operator restart.
+ */
+public final class OperatorHarness implements AutoCloseable {
+
+    public final KubernetesClient client;
+    public final KubernetesMockServer server;
+    public final EtcdServer etcd;
+    public final FakeCluster cluster;
+    public final OperatorSettings settings;
+    public final Client etcdClient;
+    private final JetcdFlannelStore store;
+    private Operator operator;
+
+    public OperatorHarness(KubernetesClient client, KubernetesMockServer server, Map<String, String> overrides) {
+        this.client = client;
+        this.server = server;
+        this.etcd = EtcdServer.started();
+        this.cluster = new FakeCluster(client).applyCrds();
+        Map<String, String> props = new HashMap<>();
+        props.put("multinet.operator.etcd.endpoints", etcd.endpoint());
+        props.put("multinet.operator.resync-interval", "1s");
+        props.put("multinet.operator.etcd-timeout", "2s");
+        props.put("multinet.operator.etcd-retry-min", "200ms");
+        props.put("multinet.operator.etcd-retry-max", "1s");
+        props.putAll(overrides);
+        this.settings = settings(props);
+        this.store = new JetcdFlannelStore(settings.etcdTimeout());
+        this.etcdClient = Client.builder().endpoints(etcd.endpoint()).build();
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build()).create();
+    }
+
+    public static OperatorSettings settings(Map<String, String> props) {
+        // Quarkus' converter, so "30s" reads as the application reads it
+        return new SmallRyeConfigBuilder().withMapping(OperatorSettings.class)
+                .withConverter(Duration.class, 100, new io.quarkus.runtime.configuration.DurationConverter())
+                .withSources(new PropertiesConfigSource(props, "test", 500)).build().getConfigMapping(OperatorSettings.class);
+    }
+
+    public OperatorHarness start() {
+        operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
+                .withUseSSAToPatchPrimaryResource(false).withSSABasedCreateUpdateMatchForDependentResources(false)
+                .withStopOnInformerErrorDuringStartup(true));
+        operator.register(new MultiNetworkReconciler(client, settings, store));
+        operator.start();
+        return this;
+    }
+
+    public void stopOperator() {
+        if (operator != null) {
+            operator.stop();
+            operator = null;
+        }
+    }
+
+    public MultiNetwork apply(MultiNetwork n) {
+        return client.resource(n).createOr(x -> x.update());
+    }
+
+    public MultiNetwork get(String name) {
+        return client.resources(MultiNetwork.class).withName(name).get();
+    }
+
+    /** Waits (bounded, never asserting on time) until the condition holds. */
+    public static void eventually(String what, Supplier<Boolean> condition) {
+        await(what).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(condition::get);
+    }
+
+    public static void eventually(Runnable assertion) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(assertion::run);
+    }
+
+    /** Every key in etcd with its value. */
+    public Map<String, String> etcdKeys() {
+        Map<String, String> out = new LinkedHashMap<>();
+        try {
+            etcdClient.getKVClient().get(bytes("\0"), GetOption.builder().withRange(bytes("\u00ff")).build())
+                    .get(10, TimeUnit.SECONDS).getKvs()
+                    .forEach(kv -> out.put(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().toString(StandardCharsets.UTF_8)));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot list etcd keys", e);
+        }
+        return out;
+    }
+
+    public void etcdPut(String key, String value) throws Exception {
+        etcdClient.getKVClient().put(bytes(key), bytes(value)).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Writes a lease as flanneld does: a key held by an etcd lease of the given TTL. */
+    public void etcdPutLease(String key, String value, long ttlSeconds) throws Exception {
+        long id = etcdClient.getLeaseClient().grant(ttlSeconds).get(10, TimeUnit.SECONDS).getID();
+        etcdClient.getKVClient().put(bytes(key), bytes(value), PutOption.builder().withLeaseId(id).build()).get(10, TimeUnit.SECONDS);
+    }
+
+    static ByteSequence bytes(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+
+    /** Requests that change state (not reads or watches) received since the last call. */
+    public java.util.List<String> drainWrites() throws InterruptedException {
+        java.util.List<String> writes = new java.util.ArrayList<>();
+        io.fabric8.mockwebserver.http.RecordedRequest r;
+        while ((r = server.takeRequest(50, TimeUnit.MILLISECONDS)) != null) {
+            if (!"GET".equals(r.getMethod())) {
+                writes.add(r.getMethod() + " " + r.getPath());
+            }
+        }
+        return writes;
+    }
+
+    @Override
+    public void close() {
+        stopOperator();
+        store.close();
+        etcdClient.close();
+        etcd.close();
+    }
+}
