@@ -2,15 +2,12 @@ package io.multinet.operator;
 
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.multinet.NetworkNames;
 import io.multinet.api.nad.NetworkAttachmentDefinition;
 import io.multinet.api.nad.NetworkAttachmentDefinitionSpec;
 import io.multinet.api.v1alpha1.Allocation;
 import io.multinet.api.v1alpha1.MultiNetwork;
-import io.multinet.api.v1alpha1.MultiNetworkSpec;
 import io.multinet.flannel.FlanneldDaemonSet;
 
 /**
@@ -19,31 +16,13 @@ import io.multinet.flannel.FlanneldDaemonSet;
  */
 public final class Attachments {
 
-    public static final String CNI_VERSION = "1.0.0";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private Attachments() {
     }
 
     public static String cniConfig(MultiNetwork n, Allocation a) {
-        ObjectNode conf = JSON.createObjectNode();
-        conf.put("cniVersion", CNI_VERSION);
-        conf.put("name", n.getMetadata().getName());
-        conf.put("type", "flannel");
-        conf.put("subnetFile", a.subnetFile);
-        conf.put("dataDir", a.dataDir);
-        ObjectNode delegate = conf.putObject("delegate");
-        delegate.put("bridge", a.bridge);
         // a secondary interface must not take the pod's default route from eth0
-        delegate.put("isDefaultGateway", false);
-        MultiNetworkSpec.Attachment att = n.getSpec().attachment;
-        if (att != null && att.mtu != null) {
-            delegate.put("mtu", att.mtu);
-        }
-        if (att != null && att.ipMasq != null) {
-            delegate.put("ipMasq", att.ipMasq);
-        }
-        return conf.toString();
+        return io.multinet.flannel.FlannelCni.networkConfig(n, a, false).toString();
     }
 
     public static NetworkAttachmentDefinition desired(MultiNetwork n, Allocation a, String namespace) {

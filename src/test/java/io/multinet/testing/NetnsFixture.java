@@ -26,6 +26,7 @@ public final class NetnsFixture implements AutoCloseable {
     private final String run = "mn" + UUID.randomUUID().toString().substring(0, 6);
     private final Map<String, Netns> namespaces = new LinkedHashMap<>();
     private final List<Path> tracked = new ArrayList<>();
+    private final List<Path> leaseDirs = new ArrayList<>();
     private final List<String> outerBaseline;
     private final boolean checkOuter = insideTestNamespace();
 
@@ -60,6 +61,12 @@ public final class NetnsFixture implements AutoCloseable {
         return path;
     }
 
+    /** A host-local IPAM directory: no lease (a file named after an IP address) may remain in it or below. */
+    public Path trackLeases(Path ipamDir) {
+        leaseDirs.add(ipamDir);
+        return ipamDir;
+    }
+
     /** Everything left behind, one line each; empty when clean. */
     public List<String> leaks() {
         List<String> leaks = new ArrayList<>();
@@ -85,6 +92,16 @@ public final class NetnsFixture implements AutoCloseable {
                 }
             } else if (Files.exists(p)) {
                 leaks.add("file " + p + " left behind");
+            }
+        }
+        for (Path d : leaseDirs) {
+            if (Files.isDirectory(d)) {
+                try (var walk = Files.walk(d)) {
+                    walk.filter(Files::isRegularFile).filter(f -> f.getFileName().toString().matches("[0-9.]+|[0-9a-f:]+"))
+                            .forEach(f -> leaks.add("IP lease " + f + " left behind"));
+                } catch (IOException e) {
+                    leaks.add("cannot read " + d + ": " + e.getMessage());
+                }
             }
         }
         return leaks;

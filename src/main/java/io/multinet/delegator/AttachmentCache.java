@@ -1,0 +1,97 @@
+package io.multinet.delegator;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.multinet.cni.CniException;
+
+/**
+ * Per-container plans (/var/lib/multinet/cache/<containerID>): written before any delegate runs,
+ * so that DEL works without the API server and after a crash half-way through ADD.
+ */
+public class AttachmentCache {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Container IDs become file names: keep them to what runtimes use. */
+    private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,254}");
+    private final Path dir;
+
+    public AttachmentCache(Path dir) {
+        this.dir = dir;
+    }
+
+    public static void requireSafeId(String containerId) {
+        if (containerId == null || !SAFE_ID.matcher(containerId).matches()) {
+            throw new CniException(CniException.INVALID_ENV, "CNI_CONTAINERID '" + containerId + "' is missing or not a valid container ID");
+        }
+    }
+
+    public Optional<ObjectNode> read(String containerId) {
+        Path f = dir.resolve(containerId);
+        if (!Files.exists(f)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of((ObjectNode) JSON.readTree(f.toFile()));
+        } catch (IOException e) {
+            throw new CniException(CniException.IO_FAILURE, "cache entry " + f + " is unreadable: " + e.getMessage());
+        }
+    }
+
+    public void write(String containerId, ObjectNode entry) {
+        try {
+            writeAtomically(dir.resolve(containerId), JSON.writeValueAsBytes(entry));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new CniException(CniException.IO_FAILURE, "cannot encode cache entry: " + e.getOriginalMessage());
+        }
+    }
+
+    public void delete(String containerId) {
+        try {
+            Files.deleteIfExists(dir.resolve(containerId));
+        } catch (IOException e) {
+            throw new CniException(CniException.IO_FAILURE, "cannot remove cache entry for " + containerId + ": " + e.getMessage());
+        }
+    }
+
+    public List<String> containers() {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (var s = Files.list(dir)) {
+            return new ArrayList<>(s.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList());
+        } catch (IOException e) {
+            throw new CniException(CniException.IO_FAILURE, "cannot list " + dir + ": " + e.getMessage());
+        }
+    }
+
+    /** temp file + rename: a reader (or a crash) never sees half a file. */
+    public static void writeAtomically(Path target, byte[] content) {
+        try {
+            Files.createDirectories(target.getParent());
+            Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+            try {
+                Files.write(tmp, content);
+                try {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new CniException(CniException.IO_FAILURE, "cannot write " + target + ": " + e.getMessage());
+        }
+    }
+}

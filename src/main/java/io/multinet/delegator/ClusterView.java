@@ -1,0 +1,28 @@
+package io.multinet.delegator;
+
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.multinet.api.nad.NetworkAttachmentDefinition;
+
+/** What the delegator needs from the cluster, answered from informer caches where it can be. */
+public interface ClusterView {
+
+    /** The network every pod gets as eth0: its name (for network-status) and the CNI config to run. */
+    record DefaultNetwork(String name, ObjectNode conf) {
+    }
+
+    Optional<Pod> pod(String namespace, String name);
+
+    Optional<NetworkAttachmentDefinition> nad(String namespace, String name);
+
+    /** Empty while the default network is not ready on this node. */
+    Optional<DefaultNetwork> defaultNetwork();
+
+    void reportStatus(String namespace, String pod, ArrayNode networkStatus);
+
+    void reportFailure(String namespace, String pod, String message);
+}

@@ -1,0 +1,26 @@
+package io.multinet.delegator;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.multinet.cni.CniException;
+
+/** One CNI call as the shim forwards it: the CNI_* environment and the config from stdin. */
+public record CniRequest(String command, String containerId, String netns, String ifname, String args, byte[] config) {
+
+    /** CNI_ARGS ("K=V;K=V") as a map; a malformed pair is an invalid-environment error. */
+    public Map<String, String> argsMap() {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (args == null || args.isEmpty()) {
+            return out;
+        }
+        for (String pair : args.split(";")) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw new CniException(CniException.INVALID_ENV, "CNI_ARGS has a malformed pair '" + pair + "' (expected K=V)");
+            }
+            out.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,345 @@
+package io.multinet.delegator;
+
+import static io.multinet.testing.NodeSim.addresses;
+import static io.multinet.testing.NodeSim.conf;
+import static io.multinet.testing.NodeSim.podArgs;
+import static io.multinet.testing.NodeSim.request;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.multinet.api.v1alpha1.Cidr;
+import io.multinet.cni.CniException;
+import io.multinet.testing.Netns;
+import io.multinet.testing.NodeSim;
+
+/** The delegator with the real reference plugins in real network namespaces, and the mock API server. */
+@EnableKubernetesMockClient(crud = true)
+class DelegatorIT {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    KubernetesClient client;
+    KubernetesMockServer server;
+    NodeSim sim;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        sim = new NodeSim(client, false, List.of());
+    }
+
+    @AfterEach
+    void tearDown() {
+        sim.close();
+    }
+
+    static boolean inside(String cidr, String addressWithLen) {
+        return Cidr.parse(cidr).contains(Cidr.parseAddress(addressWithLen.substring(0, addressWithLen.indexOf('/'))));
+    }
+
+    JsonNode status(String ns, String pod) throws Exception {
+        return KubeClusterView.networkStatusOf(client.pods().inNamespace(ns).withName(pod).get());
+    }
+
+    int code(Runnable r) {
+        try {
+            r.run();
+        } catch (CniException e) {
+            return e.code();
+        }
+        throw new AssertionError("expected a CNI error");
+    }
+
+    @Test
+    void seedBusyboxGetsEth0AndNet1OnFlannel2() throws Exception {
+        Netns box = sim.netns.create("busybox");
+        sim.pod("default", "busybox", "flannel2-conf");
+        JsonNode result = JSON.readTree(sim.add(box, "c-busybox", "default", "busybox", "1.0.0"));
+
+        List<String> eth0 = addresses(box, "eth0");
+        List<String> net1 = addresses(box, "net1");
+        assertThat(eth0).singleElement().satisfies(a -> assertThat(inside("172.96.5.0/24", a)).as(a).isTrue());
+        assertThat(net1).singleElement().satisfies(a -> assertThat(inside("172.112.88.0/24", a)).as(a).isTrue());
+        assertThat(result.get("cniVersion").asText()).isEqualTo("1.0.0");
+        assertThat(result.get("ips").get(0).get("address").asText()).isEqualTo(eth0.get(0));
+        assertThat(box.ip("route", "show", "default")).as("eth0 carries the default route").contains("dev eth0");
+        assertThat(box.ip("route", "show")).contains("172.112.0.0/16 via 172.112.88.1 dev net1");
+
+        JsonNode st = status("default", "busybox");
+        assertThat(st).hasSize(2);
+        assertThat(st.get(0).get("name").asText()).isEqualTo("flannel1");
+        assertThat(st.get(0).get("interface").asText()).isEqualTo("eth0");
+        assertThat(st.get(0).get("default").asBoolean()).isTrue();
+        assertThat(st.get(0).get("ips").get(0).asText()).isEqualTo(eth0.get(0).split("/")[0]);
+        assertThat(st.get(1).get("name").asText()).isEqualTo("default/flannel2-conf");
+        assertThat(st.get(1).get("interface").asText()).isEqualTo("net1");
+        assertThat(st.get(1).get("default").asBoolean()).isFalse();
+        assertThat(st.get(1).get("mac").asText()).matches("([0-9a-f]{2}:){5}[0-9a-f]{2}");
+
+        sim.del(box, "c-busybox", "default", "busybox");
+        assertThat(box.links()).containsExactly("lo");
+    }
+
+    @Test
+    void flannel1AttachmentGivesTwoDistinctAddressesOnTheDefaultNetwork() throws Exception {
+        Netns box = sim.netns.create("busybox1");
+        sim.pod("default", "busybox1", "flannel1-conf");
+        sim.add(box, "c-busybox1", "default", "busybox1", "1.1.0");
+        String eth0 = addresses(box, "eth0").get(0);
+        String net1 = addresses(box, "net1").get(0);
+        assertThat(inside("172.96.0.0/16", eth0)).isTrue();
+        assertThat(inside("172.96.0.0/16", net1)).isTrue();
+        assertThat(eth0).isNotEqualTo(net1);
+        sim.del(box, "c-busybox1", "default", "busybox1");
+    }
+
+    @Test
+    void resultIsConvertedToTheVersionAsked() throws Exception {
+        for (String v : List.of("0.3.1", "0.4.0", "1.0.0", "1.1.0")) {
+            Netns box = sim.netns.create("v" + v.replace(".", ""));
+            String name = "pod-" + v.replace(".", "");
+            sim.pod("default", name, null);
+            JsonNode r = JSON.readTree(sim.add(box, "c-" + name, "default", name, v));
+            assertThat(r.get("cniVersion").asText()).isEqualTo(v);
+            assertThat(r.get("ips").get(0).has("version")).as(v).isEqualTo(v.startsWith("0."));
+            sim.del(box, "c-" + name, "default", name);
+        }
+    }
+
+    @Test
+    void everyAnnotationForm() throws Exception {
+        sim.nad("team-a", "local-net", "{\"cniVersion\":\"1.0.0\",\"type\":\"bridge\",\"bridge\":\"br-local\",\"capabilities\":{\"ips\":true},"
+                + "\"ipam\":{\"type\":\"host-local\",\"subnet\":\"10.77.0.0/24\",\"dataDir\":\"" + sim.ipamDir + "\"}}");
+        sim.netns.get("node").keep("br-local");
+        // text: name, namespace/name, name@ifname, namespace/name@ifname
+        Netns a = sim.netns.create("forms-a");
+        sim.pod("team-a", "forms-a", "local-net, default/flannel2-conf@data, team-a/local-net@extra");
+        sim.add(a, "c-forms-a", "team-a", "forms-a", "1.0.0");
+        assertThat(a.links()).contains("eth0", "net1", "data", "extra");
+        assertThat(inside("10.77.0.0/24", addresses(a, "net1").get(0))).isTrue();
+        assertThat(inside("172.112.88.0/24", addresses(a, "data").get(0))).isTrue();
+        sim.del(a, "c-forms-a", "team-a", "forms-a");
+
+        // JSON: name, namespace, interface, ips, cni-args
+        Netns b = sim.netns.create("forms-b");
+        sim.pod("team-a", "forms-b", "[{\"name\":\"local-net\",\"interface\":\"fixed0\",\"ips\":[\"10.77.0.42/24\"],"
+                + "\"cni-args\":{\"note\":\"x\"}},{\"name\":\"flannel2-conf\",\"namespace\":\"default\"}]");
+        sim.add(b, "c-forms-b", "team-a", "forms-b", "1.0.0");
+        assertThat(addresses(b, "fixed0")).containsExactly("10.77.0.42/24");
+        assertThat(b.links()).contains("net2");
+        JsonNode st = status("team-a", "forms-b");
+        assertThat(st.get(1).get("name").asText()).isEqualTo("team-a/local-net");
+        assertThat(st.get(1).get("ips").get(0).asText()).isEqualTo("10.77.0.42");
+        sim.del(b, "c-forms-b", "team-a", "forms-b");
+    }
+
+    @Test
+    void conflistChainingBridgeAndTuningWithMacAndDefaultRoute() throws Exception {
+        sim.nad("default", "tuned", "{\"cniVersion\":\"1.0.0\",\"name\":\"tuned\",\"plugins\":["
+                + "{\"type\":\"bridge\",\"bridge\":\"br-tuned\",\"ipam\":{\"type\":\"host-local\",\"subnet\":\"10.78.0.0/24\","
+                + "\"gateway\":\"10.78.0.1\",\"dataDir\":\"" + sim.ipamDir + "\"}},"
+                + "{\"type\":\"tuning\",\"capabilities\":{\"mac\":true},\"sysctl\":{\"net.ipv4.conf.IFNAME.arp_notify\":\"1\"}}]}");
+        sim.netns.get("node").keep("br-tuned");
+        Netns box = sim.netns.create("tuned");
+        sim.pod("default", "tuned", "[{\"name\":\"tuned\",\"mac\":\"02:00:00:00:00:42\",\"default-route\":[\"10.78.0.1\"]}]");
+        sim.add(box, "c-tuned", "default", "tuned", "1.0.0");
+        assertThat(box.ip("link", "show", "net1")).contains("02:00:00:00:00:42");
+        assertThat(box.exec("cat", "/proc/sys/net/ipv4/conf/net1/arp_notify").strip()).isEqualTo("1");
+        assertThat(box.ip("route", "show", "default")).contains("via 10.78.0.1 dev net1");
+        sim.del(box, "c-tuned", "default", "tuned");
+        assertThat(box.links()).containsExactly("lo");
+    }
+
+    @Test
+    void macvlanOnAMasterLinkOfTheNode() throws Exception {
+        Netns node = sim.netns.get("node");
+        node.ip("link", "add", "uplink0", "type", "veth", "peer", "name", "uplink1");
+        node.ip("link", "set", "uplink0", "up");
+        node.keep("uplink0", "uplink1");
+        sim.nad("default", "mv", "{\"cniVersion\":\"1.0.0\",\"type\":\"macvlan\",\"master\":\"uplink0\",\"mode\":\"bridge\","
+                + "\"ipam\":{\"type\":\"host-local\",\"subnet\":\"10.79.0.0/24\",\"dataDir\":\"" + sim.ipamDir + "\"}}");
+        Netns box = sim.netns.create("mv");
+        sim.pod("default", "mv", "mv");
+        sim.add(box, "c-mv", "default", "mv", "1.0.0");
+        assertThat(box.ip("-d", "link", "show", "net1")).contains("macvlan");
+        assertThat(inside("10.79.0.0/24", addresses(box, "net1").get(0))).isTrue();
+        sim.del(box, "c-mv", "default", "mv");
+    }
+
+    @Test
+    void partialFailureLeavesNothing() throws Exception {
+        sim.nad("default", "broken", "{\"cniVersion\":\"1.0.0\",\"type\":\"macvlan\",\"master\":\"nosuchlink\","
+                + "\"ipam\":{\"type\":\"host-local\",\"subnet\":\"10.80.0.0/24\",\"dataDir\":\"" + sim.ipamDir + "\"}}");
+        Netns box = sim.netns.create("partial");
+        sim.pod("default", "partial", "flannel2-conf, broken");
+        assertThatThrownBy(() -> sim.add(box, "c-partial", "default", "partial", "1.0.0")).isInstanceOf(CniException.class)
+                .hasMessageContaining("network default/broken (plugin macvlan, interface net2)").hasMessageContaining("Link not found")
+                .hasMessageNotContaining("cleanup left work");
+        assertThat(box.links()).containsExactly("lo");
+        assertThat(sim.delegator.cache().containers()).isEmpty();
+        OperatorHarnessEvents.assertEvent(client, "default", "partial", "default/broken");
+        // the leak check at close covers IP leases and the flannel dataDir files
+    }
+
+    @Test
+    void delWorksWithoutTheApiServerTwiceAndForUnknownContainers() throws Exception {
+        Netns box = sim.netns.create("nodeapi");
+        sim.pod("default", "nodeapi", "flannel2-conf");
+        sim.add(box, "c-nodeapi", "default", "nodeapi", "1.0.0");
+        server.destroy();
+        sim.del(box, "c-nodeapi", "default", "nodeapi");
+        sim.del(box, "c-nodeapi", "default", "nodeapi");
+        sim.delegator.handle(request("DEL", "c-never-added", box, "eth0", podArgs("default", "ghost"), conf("1.0.0")));
+        assertThat(box.links()).containsExactly("lo");
+        assertThat(sim.delegator.cache().containers()).isEmpty();
+    }
+
+    @Test
+    void checkChecksEveryAttachment() throws Exception {
+        Netns box = sim.netns.create("checked");
+        sim.pod("default", "checked", "flannel2-conf");
+        sim.add(box, "c-checked", "default", "checked", "1.0.0");
+        sim.delegator.handle(request("CHECK", "c-checked", box, "eth0", podArgs("default", "checked"), conf("1.0.0")));
+        box.ip("link", "del", "net1");
+        assertThatThrownBy(() -> sim.delegator.handle(request("CHECK", "c-checked", box, "eth0", podArgs("default", "checked"), conf("1.0.0"))))
+                .isInstanceOf(CniException.class).hasMessageContaining("CHECK of network default/flannel2-conf (interface net1)");
+        assertThat(code(() -> sim.delegator.handle(request("CHECK", "c-unknown", box, "eth0", "", conf("1.0.0")))))
+                .isEqualTo(CniException.UNKNOWN_CONTAINER);
+        sim.del(box, "c-checked", "default", "checked");
+        assertThat(box.links()).containsExactly("lo");
+    }
+
+    @Test
+    void gcRemovesWhatTheRuntimeNoLongerLists() throws Exception {
+        Netns keep = sim.netns.create("keep");
+        Netns gone = sim.netns.create("gone");
+        sim.pod("default", "keep", "flannel2-conf");
+        sim.pod("default", "gone", "flannel2-conf");
+        sim.add(keep, "c-keep", "default", "keep", "1.1.0");
+        sim.add(gone, "c-gone", "default", "gone", "1.1.0");
+        sim.delegator.handle(request("GC", null, null, null, null,
+                "{\"cniVersion\":\"1.1.0\",\"name\":\"multinet\",\"type\":\"multinet\",\"cni.dev/valid-attachments\":"
+                        + "[{\"containerID\":\"c-keep\",\"ifname\":\"eth0\"}]}"));
+        assertThat(sim.delegator.cache().containers()).containsExactly("c-keep");
+        assertThat(gone.links()).containsExactly("lo");
+        assertThat(keep.links()).contains("eth0", "net1");
+        sim.del(keep, "c-keep", "default", "keep");
+    }
+
+    @Test
+    void fiftyPodsEightAtATime() throws Exception {
+        List<Netns> boxes = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            boxes.add(sim.netns.create("p" + i));
+            sim.pod("default", "p" + i, "flannel2-conf");
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<String>> adds = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                int k = i;
+                adds.add(pool.submit(() -> sim.add(boxes.get(k), "c-p" + k, "default", "p" + k, "1.0.0")));
+            }
+            for (Future<String> f : adds) {
+                f.get();
+            }
+            List<String> all = new ArrayList<>();
+            for (Netns b : boxes) {
+                all.add(addresses(b, "eth0").get(0));
+                all.add(addresses(b, "net1").get(0));
+            }
+            assertThat(all).doesNotHaveDuplicates().hasSize(100);
+            List<Future<?>> dels = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                int k = i;
+                dels.add(pool.submit(() -> sim.del(boxes.get(k), "c-p" + k, "default", "p" + k)));
+            }
+            for (Future<?> f : dels) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+        assertThat(sim.delegator.cache().containers()).isEmpty();
+        for (Netns b : boxes) {
+            assertThat(b.links()).containsExactly("lo");
+        }
+    }
+
+    @Test
+    void badInputGetsTheRightCodeAndLeavesNothing() throws Exception {
+        Netns box = sim.netns.create("bad");
+        String args = podArgs("default", "bad");
+        Path crash = sim.extraPlugins.resolve("crashes");
+        Files.writeString(crash, "#!/bin/sh\necho 'segfault in plugin' >&2\nexit 139\n");
+        Files.setPosixFilePermissions(crash, PosixFilePermissions.fromString("rwxr-xr-x"));
+        sim.nad("default", "crashing", "{\"cniVersion\":\"1.0.0\",\"type\":\"crashes\"}");
+        sim.nad("default", "missing-plugin", "{\"cniVersion\":\"1.0.0\",\"type\":\"nosuchplugin\"}");
+        sim.nad("default", "not-json", "{\"cniVersion\":");
+        sim.nad("default", "no-type", "{\"cniVersion\":\"1.0.0\"}");
+
+        assertThat(code(() -> sim.delegator.handle(request("ADD", "c-bad", box, "eth0", args, "{not json")))).isEqualTo(CniException.DECODE_FAILURE);
+        assertThat(code(() -> sim.delegator.handle(request("ADD", "c-bad", box, "eth0", args, conf("0.2.0"))))).isEqualTo(CniException.INCOMPATIBLE_VERSION);
+        assertThat(code(() -> sim.delegator.handle(request("ADD", null, box, "eth0", args, conf("1.0.0"))))).isEqualTo(CniException.INVALID_ENV);
+        assertThat(code(() -> sim.delegator.handle(request("ADD", "c-bad", null, "eth0", args, conf("1.0.0"))))).isEqualTo(CniException.INVALID_ENV);
+        assertThat(code(() -> sim.delegator.handle(request("ADD", "c-bad", box, "an-interface-too-long", args, conf("1.0.0"))))).isEqualTo(CniException.INVALID_ENV);
+        assertThat(code(() -> sim.delegator.handle(request("ADD", "c-bad", box, "eth0", "K8S_POD_NAME", conf("1.0.0"))))).isEqualTo(CniException.INVALID_ENV);
+        assertThat(code(() -> sim.delegator.handle(request("FROB", "c-bad", box, "eth0", args, conf("1.0.0"))))).isEqualTo(CniException.INVALID_ENV);
+
+        String[][] annotations = {
+                { "[{\"name\":", "not valid JSON" },
+                { "nosuch-nad", "NetworkAttachmentDefinition default/nosuch-nad does not exist" },
+                { "flannel2-conf@an-interface-too-long", "longer than 15" },
+                { "flannel2-conf@x, flannel1-conf@x", "'x' is used twice" },
+                { "[{\"name\":\"flannel2-conf\",\"ips\":[\"10.0.0.300\"]}]", "'10.0.0.300' is not a valid IP address" },
+                { "[{\"name\":\"flannel2-conf\",\"mac\":\"02:00:zz:00:00:01\"}]", "is not a MAC address" },
+                { "Bad_Name", "is not a valid NetworkAttachmentDefinition name" },
+                { "not-json", "has an invalid spec.config" },
+                { "no-type", "has neither type nor plugins" },
+                { "missing-plugin", "plugin 'nosuchplugin' not found" },
+                { "crashing", "plugin 'crashes' exited with 139: segfault in plugin" } };
+        int i = 0;
+        for (String[] a : annotations) {
+            String pod = "bad" + i++;
+            sim.pod("default", pod, a[0]);
+            assertThatThrownBy(() -> sim.add(box, "c-" + pod, "default", pod, "1.0.0")).as(a[0])
+                    .isInstanceOf(CniException.class).hasMessageContaining(a[1]);
+            assertThat(box.links()).as("after %s", a[0]).containsExactly("lo");
+        }
+        assertThat(sim.delegator.cache().containers()).isEmpty();
+    }
+
+    @Test
+    void namespaceIsolationAllowsOwnAndGlobalNamespacesOnly() throws Exception {
+        sim.close();
+        sim = new NodeSim(client, true, List.of("shared"));
+        Netns box = sim.netns.create("iso");
+        sim.pod("team-a", "iso", "default/flannel2-conf");
+        assertThatThrownBy(() -> sim.add(box, "c-iso", "team-a", "iso", "1.0.0")).isInstanceOf(CniException.class)
+                .hasMessageContaining("namespace isolation is on");
+        assertThat(box.links()).containsExactly("lo");
+        sim.nad("shared", "flannel2-conf", client.resources(io.multinet.api.nad.NetworkAttachmentDefinition.class).inNamespace("default")
+                .withName("flannel2-conf").get().getSpec().config);
+        sim.pod("team-a", "iso2", "shared/flannel2-conf");
+        sim.add(box, "c-iso2", "team-a", "iso2", "1.0.0");
+        assertThat(box.links()).contains("net1");
+        sim.del(box, "c-iso2", "team-a", "iso2");
+    }
+}
