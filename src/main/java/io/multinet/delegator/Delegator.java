@@ -50,6 +50,8 @@ public class Delegator {
     private final AttachmentCache cache;
     private final Options options;
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    /** Last ADD failure per network (CNI config name): message and time, for the node state. */
+    private final Map<String, String[]> lastErrors = new ConcurrentHashMap<>();
 
     public Delegator(ClusterView cluster, PluginRunner runner, Options options) {
         this.cluster = cluster;
@@ -60,6 +62,23 @@ public class Delegator {
 
     public AttachmentCache cache() {
         return cache;
+    }
+
+    public Map<String, String[]> lastErrors() {
+        return lastErrors;
+    }
+
+    /** Attachments currently cached, by the CNI config name of their network. */
+    public Map<String, Integer> attachmentsByNetwork() {
+        Map<String, Integer> out = new HashMap<>();
+        for (String id : cache.containers()) {
+            try {
+                cache.read(id).ifPresent(e -> e.path("attachments").forEach(a -> out.merge(a.path("conf").path("name").asText(), 1, Integer::sum)));
+            } catch (CniException e) {
+                LOG.warnf("skipping cache entry %s: %s", id, e.getMessage());
+            }
+        }
+        return out;
     }
 
     /** Handles one request; returns what goes to the runtime's stdout on success. */
@@ -189,6 +208,8 @@ public class Delegator {
                 if (pod != null) {
                     cluster.reportFailure(podNs, podName, message);
                 }
+                lastErrors.put(a.get("conf").path("name").asText(), new String[] { message,
+                        java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString() });
                 throw new CniException(e.code(), message);
             }
         }

@@ -38,4 +38,40 @@ public interface NodeSettings {
 
     /** The node's primary CNI config to use as default network when no MultiNetwork is marked default. */
     Optional<String> primaryConfig();
+
+    /** The shim binary shipped in the image, copied to cni-bin-dir/multinet at start. */
+    @WithDefault("/deployments/multinet")
+    String shimSource();
+
+    /** Where host-local keeps the IP leases of flannel networks. */
+    @WithDefault("/var/lib/cni/networks")
+    String ipamDataDir();
+
+    /** Pods may select NADs only in their own namespace and in global-namespaces. */
+    @WithDefault("false")
+    boolean namespaceIsolation();
+
+    Optional<List<String>> globalNamespaces();
+
+    /** How long ADD waits for a pod the API server does not show yet. */
+    @WithDefault("5s")
+    java.time.Duration podWait();
+
+    /** Bound of one delegate plugin call. */
+    @WithDefault("60s")
+    java.time.Duration pluginTimeout();
+
+    /** How long the shim waits for an answer; written into the CNI config it reads. */
+    @WithDefault("120")
+    int shimTimeoutSeconds();
+
+    /** How often the daemon re-checks subnet files, its CNI config and its node state. */
+    @WithDefault("2s")
+    java.time.Duration refreshInterval();
+
+    /**
+     * Run delegate plugins inside this named network namespace. Only for a node played by a network
+     * namespace (tests and the demo); unset on a real node, where the daemon is in the host's.
+     */
+    Optional<String> pluginNetns();
 }

@@ -74,16 +74,22 @@ public final class NodeSim implements AutoCloseable {
 
     /** As the operator: allocation in status and the NAD in default; as flanneld: the subnet file. */
     private void accept(MultiNetwork n, SubnetEnv env) throws IOException {
-        Allocation a = NetworkPlanner.planAll(List.of(n), plannerSettings()).get(n.getMetadata().getName()).allocation();
+        Allocation a = acceptNetwork(client, n, plannerSettings());
+        Files.createDirectories(Path.of(a.subnetFile).getParent());
+        Files.writeString(Path.of(a.subnetFile), env.render());
+        netns.track(Files.createDirectories(Path.of(a.dataDir)));
+        node.keep(a.bridge);
+    }
+
+    /** What the operator does for a valid network, minus etcd and flanneld: allocation in status, the NAD in default. */
+    public static Allocation acceptNetwork(KubernetesClient client, MultiNetwork n, PlannerSettings settings) {
+        Allocation a = NetworkPlanner.planAll(List.of(n), settings).get(n.getMetadata().getName()).allocation();
         MultiNetwork stored = client.resource(n).createOr(x -> x.update());
         stored.setStatus(new MultiNetworkStatus());
         stored.getStatus().allocated = a;
         client.resource(stored).updateStatus();
         client.resource(Attachments.desired(n, a, "default")).createOr(x -> x.update());
-        Files.createDirectories(Path.of(a.subnetFile).getParent());
-        Files.writeString(Path.of(a.subnetFile), env.render());
-        netns.track(Files.createDirectories(Path.of(a.dataDir)));
-        node.keep(a.bridge);
+        return a;
     }
 
     public void nad(String namespace, String name, String config) {

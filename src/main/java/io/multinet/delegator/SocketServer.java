@@ -1,0 +1,152 @@
+package io.multinet.delegator;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+
+import org.jboss.logging.Logger;
+
+/**
+ * HTTP/1.1 over the daemon's unix socket (root only, 0600): the only place CNI requests are
+ * served. Kept apart from Quarkus' TCP listener on purpose, so no route can leak onto the network.
+ * Plain JDK unix sockets: no native transport, nothing for a native image to miss.
+ */
+public class SocketServer implements AutoCloseable {
+
+    /** One request: method, path, headers (lower-case names), body. */
+    public record Request(String method, String path, Map<String, String> headers, byte[] body) {
+    }
+
+    public record Response(int status, Map<String, String> headers, byte[] body) {
+        public static Response text(int status, String text) {
+            return new Response(status, Map.of("Content-Type", "text/plain"), text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static final Logger LOG = Logger.getLogger(SocketServer.class);
+    private static final int MAX_BODY = 1 << 20;
+
+    private final Path path;
+    private final ServerSocketChannel server;
+    private final ExecutorService workers;
+    private final Thread acceptor;
+    private volatile boolean running = true;
+
+    public SocketServer(Path path, int threads, Function<Request, Response> handler) throws IOException {
+        this.path = path;
+        Files.createDirectories(path.getParent());
+        Files.setPosixFilePermissions(path.getParent(), PosixFilePermissions.fromString("rwx------"));
+        Files.deleteIfExists(path);
+        this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(path));
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        this.workers = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "cni-worker");
+            t.setDaemon(true);
+            return t;
+        });
+        this.acceptor = new Thread(() -> accept(handler), "cni-socket");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    private void accept(Function<Request, Response> handler) {
+        while (running) {
+            try {
+                SocketChannel ch = server.accept();
+                workers.execute(() -> serve(ch, handler));
+            } catch (IOException e) {
+                if (running) {
+                    LOG.warnf("accept on %s failed: %s", path, e.getMessage());
+                }
+            }
+        }
+    }
+
+    private static void serve(SocketChannel ch, Function<Request, Response> handler) {
+        try (ch; InputStream in = Channels.newInputStream(ch); OutputStream out = Channels.newOutputStream(ch)) {
+            Response response;
+            try {
+                response = handler.apply(read(in));
+            } catch (IllegalArgumentException e) {
+                response = Response.text(400, e.getMessage());
+            }
+            StringBuilder head = new StringBuilder("HTTP/1.1 ").append(response.status()).append(' ')
+                    .append(response.status() == 200 ? "OK" : "Error").append("\r\n");
+            response.headers().forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
+            head.append("Content-Length: ").append(response.body().length).append("\r\nConnection: close\r\n\r\n");
+            out.write(head.toString().getBytes(StandardCharsets.UTF_8));
+            out.write(response.body());
+            out.flush();
+        } catch (IOException e) {
+            LOG.debugf("client went away: %s", e.getMessage());
+        }
+    }
+
+    static Request read(InputStream in) throws IOException {
+        String requestLine = line(in);
+        String[] parts = requestLine.split(" ");
+        if (parts.length < 3) {
+            throw new IllegalArgumentException("malformed request line");
+        }
+        Map<String, String> headers = new HashMap<>();
+        for (String l = line(in); !l.isEmpty(); l = line(in)) {
+            int colon = l.indexOf(':');
+            if (colon > 0) {
+                headers.put(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), l.substring(colon + 1).trim());
+            }
+        }
+        int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
+        if (length < 0 || length > MAX_BODY) {
+            throw new IllegalArgumentException("body too large");
+        }
+        byte[] body = in.readNBytes(length);
+        return new Request(parts[0], parts[1], headers, body);
+    }
+
+    private static String line(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) != -1 && c != '\n') {
+            if (b.size() > 16384) {
+                throw new IllegalArgumentException("header line too long");
+            }
+            if (c != '\r') {
+                b.write(c);
+            }
+        }
+        return b.toString(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        try {
+            server.close();
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            LOG.warnf("closing %s: %s", path, e.getMessage());
+        }
+        workers.shutdown();
+    }
+}

@@ -1,0 +1,244 @@
+package io.multinet.delegator;
+
+import static io.multinet.testing.OperatorHarness.eventually;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.multinet.api.v1alpha1.MultiNetworkNodeState;
+import io.multinet.api.v1alpha1.Networks;
+import io.multinet.api.v1alpha1.PlannerSettings;
+import io.multinet.flannel.SubnetEnv;
+import io.multinet.testing.FakeCluster;
+import io.multinet.testing.Netns;
+import io.multinet.testing.NetnsFixture;
+import io.multinet.testing.NodeSim;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+
+/**
+ * The node role as it ships: the application with MULTINET_ROLE=node, its unix socket, and the
+ * built shim exec'd as a runtime execs it, with the real plugins in a network namespace playing the node.
+ */
+@QuarkusTest
+@TestProfile(NodeDaemonTest.Node.class)
+@WithKubernetesTestServer(crud = true)
+class NodeDaemonTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static NetnsFixture netns;
+    static Netns node;
+    static Path root;
+
+    public static class Node implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            try {
+                if (root == null) {
+                    root = Files.createTempDirectory("multinet-node");
+                    netns = new NetnsFixture();
+                    node = netns.create("node");
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            Map<String, String> m = new HashMap<>();
+            m.put("multinet.role", "node");
+            m.put("multinet.node.node-name", NodeSim.NODE);
+            m.put("multinet.node.cni-bin-dir", root.resolve("opt/cni/bin").toString());
+            m.put("multinet.node.cni-conf-dir", root.resolve("etc/cni/net.d").toString());
+            m.put("multinet.node.socket-dir", root.resolve("run/multinet").toString());
+            m.put("multinet.node.cache-dir", root.resolve("var/lib/multinet/cache").toString());
+            m.put("multinet.node.ipam-data-dir", root.resolve("var/lib/cni/networks").toString());
+            m.put("multinet.node.plugin-dirs", "/usr/lib/cni");
+            m.put("multinet.node.shim-source", System.getProperty("shim.binary", "target/multinet"));
+            m.put("multinet.node.refresh-interval", "200ms");
+            m.put("multinet.node.plugin-netns", node.name());
+            return m;
+        }
+    }
+
+    @Inject
+    KubernetesClient client;
+    @Inject
+    NodeDaemon daemon;
+
+    @AfterAll
+    static void cleanUp() {
+        try {
+            netns.track(root.resolve("var/lib/multinet/cache"));
+            netns.trackLeases(root.resolve("var/lib/cni/networks"));
+            netns.close();
+        } finally {
+            deleteTree(root);
+        }
+    }
+
+    static void deleteTree(Path p) {
+        try (var walk = Files.walk(p)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException ignored) {
+            // temp dir; best effort
+        }
+    }
+
+    static String overSocket(Path socket, String request) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            ch.write(ByteBuffer.wrap(request.getBytes(StandardCharsets.UTF_8)));
+            ch.shutdownOutput();
+            return new String(java.nio.channels.Channels.newInputStream(ch).readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    record Shim(int exit, String out) {
+    }
+
+    static Shim shim(Map<String, String> env, String stdin) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(System.getProperty("shim.binary", "target/multinet"));
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        try (var in = p.getOutputStream()) {
+            in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException ignored) {
+            // VERSION does not read stdin
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(150, TimeUnit.SECONDS)).isTrue();
+        return new Shim(p.exitValue(), out);
+    }
+
+    static Map<String, String> env(String command, String containerId, Netns sandbox, String podNs, String pod) {
+        Map<String, String> env = new HashMap<>();
+        env.put("CNI_COMMAND", command);
+        env.put("CNI_CONTAINERID", containerId);
+        env.put("CNI_NETNS", sandbox.path());
+        env.put("CNI_IFNAME", "eth0");
+        env.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + podNs + ";K8S_POD_NAME=" + pod);
+        env.put("CNI_PATH", root.resolve("opt/cni/bin").toString());
+        return env;
+    }
+
+    /** What a runtime passes a plugin of the conflist: the plugin's object with the list's name and version. */
+    static String pluginConf(Path conflist) throws IOException {
+        JsonNode list = JSON.readTree(conflist.toFile());
+        var conf = (com.fasterxml.jackson.databind.node.ObjectNode) list.get("plugins").get(0).deepCopy();
+        conf.put("name", list.get("name").asText());
+        conf.put("cniVersion", list.get("cniVersion").asText());
+        return conf.toString();
+    }
+
+    @Test
+    void installsServesAndAttachesThroughTheShim() throws Exception {
+        Path socket = root.resolve("run/multinet/delegator.sock");
+        Path shimInstalled = root.resolve("opt/cni/bin/multinet");
+        Path conflist = root.resolve("etc/cni/net.d/00-multinet.conflist");
+
+        // installed at start; the socket is root's alone
+        assertThat(shimInstalled).isExecutable();
+        assertThat(Files.readAllBytes(shimInstalled)).isEqualTo(Files.readAllBytes(Path.of(System.getProperty("shim.binary", "target/multinet"))));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
+        assertThat(overSocket(socket, "GET /healthz HTTP/1.1\r\n\r\n")).startsWith("HTTP/1.1 200").endsWith("ok");
+
+        // no default network yet: not ready, no CNI config
+        new FakeCluster(client).applyCrds();
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build()).createOr(x -> x.update());
+        given().get("/q/health/ready").then().statusCode(503).body(containsString("DefaultNetworkNotReady"));
+        PlannerSettings ps = new PlannerSettings(root.resolve("run/flannel/networks").toString(), root.resolve("var/lib/cni/flannel").toString(),
+                List.of(), 10300, 100, 1, true);
+        var a1 = NodeSim.acceptNetwork(client, Networks.flannel1(), ps);
+        var a2 = NodeSim.acceptNetwork(client, Networks.flannel2(), ps);
+        node.keep(a1.bridge, a2.bridge);
+        netns.track(Files.createDirectories(Path.of(a1.dataDir)));
+        netns.track(Files.createDirectories(Path.of(a2.dataDir)));
+        eventually("waiting for flannel1's subnet file", () -> given().get("/q/health/ready").then().extract().asString()
+                .contains("subnet file " + a1.subnetFile + " does not exist yet"));
+        assertThat(conflist).doesNotExist();
+        assertThat(overSocket(socket, "GET /readyz HTTP/1.1\r\n\r\n")).startsWith("HTTP/1.1 503");
+
+        // flanneld writes the subnet files: ready, and the CNI config names the default network
+        Files.createDirectories(Path.of(a1.subnetFile).getParent());
+        Files.writeString(Path.of(a1.subnetFile), new SubnetEnv("172.96.0.0/16", "172.96.7.1/24", 1450, true).render());
+        Files.writeString(Path.of(a2.subnetFile), new SubnetEnv("172.112.0.0/16", "172.112.9.1/24", 1500, true).render());
+        eventually("ready", () -> given().get("/q/health/ready").then().extract().statusCode() == 200);
+        JsonNode written = JSON.readTree(conflist.toFile());
+        assertThat(written.get("plugins").get(0).get("type").asText()).isEqualTo("multinet");
+        assertThat(written.get("plugins").get(0).get("defaultNetwork").asText()).isEqualTo("flannel1");
+        eventually("node state reported", () -> {
+            MultiNetworkNodeState s = client.resources(MultiNetworkNodeState.class).withName(NodeSim.NODE).get();
+            return s != null && s.getStatus() != null && s.getStatus().delegator.ready && s.getStatus().networks.size() == 2
+                    && s.getStatus().networks.stream().allMatch(n -> n.subnetFilePresent);
+        });
+        var state = client.resources(MultiNetworkNodeState.class).withName(NodeSim.NODE).get().getStatus();
+        assertThat(state.delegator.defaultNetwork).isEqualTo("flannel1");
+        assertThat(state.delegator.defaultNetworkSource).contains("MultiNetwork flannel1");
+        assertThat(state.delegator.cniConfigFile).isEqualTo(conflist.toString());
+        assertThat(state.networks.get(1).subnet).isEqualTo("172.112.9.1/24");
+
+        // CNI is served on the socket only: the TCP port refuses it
+        given().body(pluginConf(conflist)).header("X-CNI-Command", "VERSION").post("/cni").then().statusCode(404);
+
+        // the built shim, exec'd as a runtime does
+        Netns box = netns.create("busybox");
+        client.resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("busybox").withNamespace("default")
+                .addToAnnotations("k8s.v1.cni.cncf.io/networks", "flannel2-conf").endMetadata()
+                .withNewSpec().withNodeName(NodeSim.NODE).endSpec().build()).create();
+        Shim add = shim(env("ADD", "c-shim", box, "default", "busybox"), pluginConf(conflist));
+        assertThat(add.exit()).as(add.out()).isZero();
+        JsonNode result = JSON.readTree(add.out());
+        assertThat(result.get("cniVersion").asText()).isEqualTo("1.0.0");
+        assertThat(NodeSim.addresses(box, "eth0").get(0)).startsWith("172.96.7.");
+        assertThat(NodeSim.addresses(box, "net1").get(0)).startsWith("172.112.9.");
+        eventually("attachments counted", () -> client.resources(MultiNetworkNodeState.class).withName(NodeSim.NODE).get()
+                .getStatus().networks.stream().filter(n -> n.name.equals("flannel2")).findFirst().orElseThrow().attachments == 1);
+        assertThat(client.resources(MultiNetworkNodeState.class).withName(NodeSim.NODE).get().getStatus().networks.get(1).bridgePresent).isTrue();
+
+        Shim check = shim(env("CHECK", "c-shim", box, "default", "busybox"), pluginConf(conflist));
+        assertThat(check.exit()).as(check.out()).isZero();
+        Shim bad = shim(env("ADD", "c-bad", box, "default", "nobody-knows"), "{\"cniVersion\":\"9.9.9\",\"socketPath\":\"" + socket + "\"}");
+        assertThat(bad.exit()).isEqualTo(1);
+        assertThat(JSON.readTree(bad.out()).get("code").asInt()).isEqualTo(1);
+
+        Shim del = shim(env("DEL", "c-shim", box, "default", "busybox"), pluginConf(conflist));
+        assertThat(del.exit()).as(del.out()).isZero();
+        assertThat(box.links()).containsExactly("lo");
+
+        // with the daemon unreachable, ADD and DEL both say "try again later", never success
+        String noDaemon = pluginConf(conflist).replace(socket.toString(), root.resolve("run/multinet/gone.sock").toString());
+        for (String cmd : List.of("ADD", "DEL")) {
+            Shim down = shim(env(cmd, "c-down", box, "default", "busybox"), noDaemon);
+            assertThat(down.exit()).isEqualTo(1);
+            JsonNode err = JSON.readTree(down.out());
+            assertThat(err.get("code").asInt()).isEqualTo(11);
+            assertThat(err.get("msg").asText()).isEqualTo("multinet delegator is not reachable");
+        }
+        assertThat(box.links()).containsExactly("lo");
+    }
+}
