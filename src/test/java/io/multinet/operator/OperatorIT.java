@@ -360,4 +360,32 @@ class OperatorIT {
             assertThat(e.getInvolvedObject().getName()).isEqualTo("flannel2");
         });
     }
+
+    @Test
+    void theDelegatorIsKeptRolledOutOnEveryNode() throws Exception {
+        h.cluster.addNode("n1", Map.of(), "192.0.2.1");
+        h.cluster.addNode("n2", Map.of("pool", "storage"), "192.0.2.2");
+        h.start();
+        h.apply(Networks.flannel2());
+        eventually("delegator DaemonSet", () -> client.apps().daemonSets().inNamespace(NS).withName(NetworkNames.DELEGATOR_DAEMONSET).get() != null);
+        h.cluster.sync();
+        assertThat(h.cluster.pod(NS, NetworkNames.DELEGATOR_DAEMONSET, "n1")).isNotNull();
+        assertThat(h.cluster.pod(NS, NetworkNames.DELEGATOR_DAEMONSET, "n2")).isNotNull();
+        var c = client.apps().daemonSets().inNamespace(NS).withName(NetworkNames.DELEGATOR_DAEMONSET).get().getSpec().getTemplate().getSpec();
+        assertThat(c.getContainers().get(0).getImage()).isEqualTo(h.settings.image());
+        assertThat(c.getContainers().get(0).getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("MULTINET_ROLE");
+            assertThat(e.getValue()).isEqualTo("node");
+        });
+        assertThat(c.getTolerations()).extracting(t -> t.getOperator()).containsExactly("Exists");
+
+        client.apps().daemonSets().inNamespace(NS).withName(NetworkNames.DELEGATOR_DAEMONSET).edit(ds -> {
+            ds.getSpec().getTemplate().getSpec().getContainers().get(0).setImage("someone/else:1");
+            return ds;
+        });
+        eventually("image put back", () -> h.settings.image().equals(client.apps().daemonSets().inNamespace(NS)
+                .withName(NetworkNames.DELEGATOR_DAEMONSET).get().getSpec().getTemplate().getSpec().getContainers().get(0).getImage()));
+        client.apps().daemonSets().inNamespace(NS).withName(NetworkNames.DELEGATOR_DAEMONSET).delete();
+        eventually("recreated", () -> client.apps().daemonSets().inNamespace(NS).withName(NetworkNames.DELEGATOR_DAEMONSET).get() != null);
+    }
 }
