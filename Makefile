@@ -3,14 +3,18 @@ MVN ?= mvn -B
 # Tests never run in the machine's own network namespace: they get one of their own.
 TEST_NETNS ?= multinet-test
 
-.PHONY: build test crds clean native deps help
+.PHONY: build test demo crds clean native deps help
 
 help:
+	@echo "make demo    the two-network scenario end to end on this machine (root; installs what it needs)"
 	@echo "make build   compile, build the application and the native CNI shim (target/multinet)"
 	@echo "make test    install what is missing (apt), then run every test inside network namespace $(TEST_NETNS)"
 	@echo "make crds    regenerate crds/ from the Java API model"
 	@echo "make native  Quarkus native build (needs GraalVM or Mandrel, not available on this machine)"
 	@echo "make clean   remove build output"
+
+demo:
+	bash demo/run
 
 build:
 	$(MVN) package -DskipTests

@@ -68,6 +68,8 @@ public class NodeDaemon {
     private String writtenConfig;
     private MultiNetworkNodeStateStatus lastState;
     private String defaultSource;
+    /** Networks seen on the last refresh, so a deleted one's bridge and IPAM store can be removed. */
+    private Map<String, io.multinet.api.v1alpha1.Allocation> known = Map.of();
 
     void onStart(@Observes StartupEvent event) throws IOException {
         if (config.role() != Role.NODE) {
@@ -219,7 +221,66 @@ public class NodeDaemon {
             writeCniConfig(def.get().name());
             readiness.markReady();
         }
+        removeDeletedNetworks();
         reportNodeState(def.map(ClusterView.DefaultNetwork::name).orElse(null));
+    }
+
+    /**
+     * A network that is gone from the cluster leaves nothing on the node once no pod uses it: its
+     * bridge, its host-local lease store and its flannel dataDir go.
+     */
+    private void removeDeletedNetworks() {
+        Map<String, io.multinet.api.v1alpha1.Allocation> now = new java.util.HashMap<>();
+        for (MultiNetwork n : view.networks().getStore().list()) {
+            if (n.getStatus() != null && n.getStatus().allocated != null) {
+                now.put(n.getMetadata().getName(), n.getStatus().allocated);
+            }
+        }
+        Map<String, Integer> inUse = delegator.attachmentsByNetwork();
+        Map<String, io.multinet.api.v1alpha1.Allocation> keep = new java.util.HashMap<>(now);
+        for (var e : known.entrySet()) {
+            if (now.containsKey(e.getKey())) {
+                continue;
+            }
+            if (inUse.getOrDefault(e.getKey(), 0) > 0) {
+                keep.put(e.getKey(), e.getValue()); // pods still hold it: try again once they are gone
+                continue;
+            }
+            if (linkExists(e.getValue().bridge)) {
+                List<String> cmd = new ArrayList<>(settings.pluginNetns().map(ns -> List.of("ip", "-n", ns)).orElse(List.of("ip")));
+                cmd.addAll(List.of("link", "del", e.getValue().bridge));
+                run(cmd);
+            }
+            deleteTree(Path.of(settings.ipamDataDir(), e.getKey()));
+            deleteTree(Path.of(e.getValue().dataDir));
+            LOG.infof("network %s was deleted: removed bridge %s and its IPAM and data directories", e.getKey(), e.getValue().bridge);
+        }
+        known = keep;
+    }
+
+    private static void run(List<String> cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                LOG.warnf("%s failed: %s", String.join(" ", cmd), out.strip());
+            }
+        } catch (IOException e) {
+            LOG.warnf("%s failed: %s", String.join(" ", cmd), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void deleteTree(Path p) {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            LOG.warnf("cannot remove %s: %s", p, e.getMessage());
+        }
     }
 
     private void writeCniConfig(String defaultNetwork) {
@@ -279,6 +340,7 @@ public class NodeDaemon {
             nets.add(x);
         }
         nets.sort(java.util.Comparator.comparing(x -> x.name));
+        st.addresses = hostAddresses();
         st.networks = nets;
         st.networkCount = nets.size();
         if (lastState != null && JSON.valueToTree(lastState).equals(JSON.valueToTree(st))) {
@@ -303,6 +365,28 @@ public class NodeDaemon {
         } catch (KubernetesClientException e) {
             LOG.warnf("cannot write MultiNetworkNodeState %s: %s", nodeName, e.getMessage());
         }
+    }
+
+    /** IPv4 addresses of the node's interfaces (not loopback). */
+    private List<String> hostAddresses() {
+        List<String> cmd = new ArrayList<>(settings.pluginNetns().map(ns -> List.of("ip", "-n", ns)).orElse(List.of("ip")));
+        cmd.addAll(List.of("-o", "-4", "addr", "show", "scope", "global"));
+        List<String> out = new ArrayList<>();
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            for (String line : new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile(" inet ([0-9.]+)/").matcher(line);
+                if (m.find()) {
+                    out.add(m.group(1));
+                }
+            }
+            p.waitFor();
+        } catch (IOException e) {
+            LOG.debugf("cannot list addresses: %s", e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return out.stream().sorted().toList();
     }
 
     private boolean linkExists(String link) {

@@ -191,7 +191,12 @@ public final class StatusAggregator {
                 // etcd unreadable: what was last seen stands, the Degraded condition says why
                 h.lease = before == null ? null : before.lease;
             } else {
-                Lease lease = addresses(node).stream().map(o.leases()::get).filter(Objects::nonNull).findFirst().orElse(null);
+                List<String> ips = new ArrayList<>(addresses(node));
+                MultiNetworkNodeState state = o.nodeStates().get(name);
+                if (state != null && state.getStatus() != null && state.getStatus().addresses != null) {
+                    ips.addAll(state.getStatus().addresses);
+                }
+                Lease lease = ips.stream().map(o.leases()::get).filter(Objects::nonNull).findFirst().orElse(null);
                 if (lease != null) {
                     h.lease = lease.key();
                     h.subnet = lease.subnet();

@@ -88,6 +88,15 @@ class NodeDaemonTest {
     KubernetesClient client;
     @Inject
     NodeDaemon daemon;
+    @Inject
+    io.multinet.RoleLifecycle lifecycle;
+
+    @Test
+    void theNodeRoleDoesNotStartTheOperatorAndServesMetrics() {
+        assertThat(lifecycle.operatorReady()).isFalse();
+        given().get("/q/health/ready").then().body("checks[0].name", org.hamcrest.Matchers.equalTo("multinet-node"));
+        given().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"));
+    }
 
     @AfterAll
     static void cleanUp() {

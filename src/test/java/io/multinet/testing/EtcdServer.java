@@ -129,7 +129,7 @@ public final class EtcdServer implements AutoCloseable {
         }
     }
 
-    static void deleteTree(Path p) {
+    public static void deleteTree(Path p) {
         if (!Files.exists(p)) {
             return;
         }

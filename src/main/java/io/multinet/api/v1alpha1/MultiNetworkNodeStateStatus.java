@@ -12,6 +12,10 @@ public class MultiNetworkNodeStateStatus {
     @JsonPropertyDescription("The delegator daemon on this node.")
     public Delegator delegator = new Delegator();
 
+    @JsonPropertyDescription("IPv4 addresses of the node's interfaces: flanneld on a non-primary interface (--iface) leases with one of"
+            + " these as PublicIP, which the Node object does not list.")
+    public List<String> addresses;
+
     @JsonPropertyDescription("Number of entries in networks.")
     public Integer networkCount;
 
