@@ -53,11 +53,21 @@ public class Delegator {
     /** Last ADD failure per network (CNI config name): message and time, for the node state. */
     private final Map<String, String[]> lastErrors = new ConcurrentHashMap<>();
 
-    public Delegator(ClusterView cluster, PluginRunner runner, Options options) {
+    private final DelegatorMetrics metrics;
+
+    public Delegator(ClusterView cluster, PluginRunner runner, Options options, DelegatorMetrics metrics) {
         this.cluster = cluster;
         this.runner = runner;
         this.options = options;
         this.cache = new AttachmentCache(options.cacheDir());
+        this.metrics = metrics;
+        for (String id : cache.containers()) {
+            cache.read(id).ifPresent(e -> metrics.attached(id, e.path("attachments").size()));
+        }
+    }
+
+    public DelegatorMetrics metrics() {
+        return metrics;
     }
 
     public AttachmentCache cache() {
@@ -84,6 +94,11 @@ public class Delegator {
     /** Handles one request; returns what goes to the runtime's stdout on success. */
     public byte[] handle(CniRequest req) {
         String command = req.command() == null ? "" : req.command();
+        String known = List.of("ADD", "DEL", "CHECK", "STATUS", "GC", "VERSION").contains(command) ? command : "other";
+        return metrics.request(known, () -> dispatch(req, command));
+    }
+
+    private byte[] dispatch(CniRequest req, String command) {
         switch (command) {
             case "VERSION":
                 return json(JSON.createObjectNode().put("cniVersion", CniVersions.LATEST)
@@ -191,7 +206,8 @@ public class Delegator {
         for (int i = 0; i < plan.size(); i++) {
             ObjectNode a = plan.get(i);
             try {
-                a.set("result", runAttachment("ADD", req.containerId(), req.netns(), req.args(), a, null));
+                a.set("result", metrics.network("ADD", a.get("conf").path("name").asText(),
+                        () -> runAttachment("ADD", req.containerId(), req.netns(), req.args(), a, null)));
                 cache.write(req.containerId(), entry);
             } catch (CniException e) {
                 List<String> cleanupErrors = undo(req.containerId(), req.netns(), req.args(), plan.subList(0, i + 1));
@@ -213,6 +229,7 @@ public class Delegator {
                 throw new CniException(e.code(), message);
             }
         }
+        metrics.attached(req.containerId(), plan.size());
         applyDefaultRoutes(req, plan, pod, podNs);
         if (pod != null) {
             cluster.reportStatus(podNs, podName, networkStatus(plan));
@@ -367,7 +384,7 @@ public class Delegator {
         env.put("CNI_NETNS", netns == null ? "" : netns);
         env.put("CNI_IFNAME", ifname);
         env.put("CNI_ARGS", cniArgs == null || cniArgs.isEmpty() ? "IgnoreUnknown=true" : "IgnoreUnknown=true;" + cniArgs);
-        return runner.run(type, env, json(p));
+        return metrics.plugin(type, () -> runner.run(type, env, json(p)));
     }
 
     /** The flannel plugin's contract: delegate config from the subnet file, kept in dataDir for DEL. */
@@ -455,6 +472,7 @@ public class Delegator {
                     + " (the cache entry is kept so DEL can be retried)");
         }
         cache.delete(containerId);
+        metrics.detached(containerId);
     }
 
     private List<String> undo(String containerId, String netns, String cniArgs, List<ObjectNode> attachments) {
@@ -462,7 +480,7 @@ public class Delegator {
         for (int i = attachments.size() - 1; i >= 0; i--) {
             ObjectNode a = attachments.get(i);
             try {
-                runAttachment("DEL", containerId, netns, cniArgs, a, a.get("result"));
+                metrics.network("DEL", a.path("conf").path("name").asText(), () -> runAttachment("DEL", containerId, netns, cniArgs, a, a.get("result")));
             } catch (CniException ex) {
                 errors.add("network " + a.path("network").asText() + " (" + a.path("ifname").asText() + "): " + ex.getMessage());
             }

@@ -57,6 +57,8 @@ public class NodeDaemon {
     KubernetesClient client;
     @Inject
     NodeReadiness readiness;
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
     @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown")
     String version;
 
@@ -82,7 +84,7 @@ public class NodeDaemon {
         List<String> prefix = settings.pluginNetns().map(ns -> List.of("ip", "netns", "exec", ns)).orElse(List.of());
         delegator = new Delegator(view, new ExecPluginRunner(settings.pluginDirs(), settings.pluginTimeout(), prefix),
                 new Delegator.Options(Path.of(settings.cacheDir()), settings.ipamDataDir(), settings.namespaceIsolation(),
-                        settings.globalNamespaces().orElse(List.of())));
+                        settings.globalNamespaces().orElse(List.of())), new DelegatorMetrics(registry));
         server = new SocketServer(socketPath(), 16, this::serve);
         refresher = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "node-refresh");

@@ -11,8 +11,8 @@ public class FlannelStoreProducer {
 
     @Produces
     @ApplicationScoped
-    FlannelStore store(OperatorSettings settings) {
-        return new JetcdFlannelStore(settings.etcdTimeout());
+    FlannelStore store(OperatorSettings settings, io.micrometer.core.instrument.MeterRegistry registry) {
+        return new MeteredFlannelStore(new JetcdFlannelStore(settings.etcdTimeout()), registry);
     }
 
     void close(@Disposes FlannelStore store) {

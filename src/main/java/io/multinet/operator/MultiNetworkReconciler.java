@@ -83,13 +83,15 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
     private final KubernetesClient client;
     private final OperatorSettings settings;
     private final FlannelStore store;
+    private final OperatorMetrics metrics;
     private final Map<String, Integer> etcdFailures = new ConcurrentHashMap<>();
 
     @Inject
-    public MultiNetworkReconciler(KubernetesClient client, OperatorSettings settings, FlannelStore store) {
+    public MultiNetworkReconciler(KubernetesClient client, OperatorSettings settings, FlannelStore store, OperatorMetrics metrics) {
         this.client = client;
         this.settings = settings;
         this.store = store;
+        this.metrics = metrics;
     }
 
     @Override
@@ -192,6 +194,7 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
         MultiNetworkStatus status = StatusAggregator.aggregate(n, observe(n, a, plan, ctx, leases, etcdError, attachments, conflicts),
                 settings.nodeHealthCap(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         Events.onChange(client, n, n.getStatus(), status);
+        metrics.observe(name, status, Conditions.isTrue(status.conditions, Conditions.READY));
 
         Duration next = settings.resyncInterval();
         if (etcdError != null) {
@@ -205,6 +208,7 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
             return UpdateControl.<MultiNetwork> noUpdate().rescheduleAfter(next);
         }
         writeStatus(name, status);
+        metrics.statusWritten();
         return UpdateControl.<MultiNetwork> noUpdate().rescheduleAfter(next);
     }
 
@@ -314,7 +318,14 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
                     io.fabric8.kubernetes.client.utils.Serialization.asJson(ds.getSpec()).hashCode())));
         }
         if (have == null) {
-            client.resource(want).create();
+            try {
+                client.resource(want).create();
+            } catch (KubernetesClientException e) {
+                // the shared delegator DaemonSet may be created by another network's reconcile at the same moment
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+            }
         } else if (drifted(have, want)) {
             LOG.infof("restoring %s %s/%s", want.getKind(), want.getMetadata().getNamespace(), want.getMetadata().getName());
             client.resource(want).update();
@@ -443,6 +454,7 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
             }
         }
         etcdFailures.remove(name);
+        metrics.forget(name);
         return DeleteControl.defaultDelete();
     }
 }

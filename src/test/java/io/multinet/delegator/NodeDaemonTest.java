@@ -239,6 +239,21 @@ class NodeDaemonTest {
         assertThat(del.exit()).as(del.out()).isZero();
         assertThat(box.links()).containsExactly("lo");
 
+        // what the daemon's TCP port serves to Prometheus after that work
+        String text = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(io.multinet.testing.PrometheusText.problems(text)).isEmpty();
+        assertThat(io.multinet.testing.PrometheusText.value(text, "multinet_cni_requests_total", Map.of("command", "ADD", "result", "success"))).isEqualTo(1.0);
+        assertThat(io.multinet.testing.PrometheusText.value(text, "multinet_cni_requests_total", Map.of("command", "ADD", "result", "error"))).isEqualTo(1.0);
+        assertThat(io.multinet.testing.PrometheusText.value(text, "multinet_cni_requests_total", Map.of("command", "DEL", "result", "success"))).isEqualTo(1.0);
+        assertThat(io.multinet.testing.PrometheusText.value(text, "multinet_cni_errors_total", Map.of("code", "1"))).isEqualTo(1.0);
+        assertThat(io.multinet.testing.PrometheusText.value(text, "multinet_cni_request_duration_seconds_count", Map.of("command", "ADD"))).isEqualTo(2.0);
+        assertThat(io.multinet.testing.PrometheusText.value(text, "multinet_cni_network_duration_seconds_count", Map.of("command", "ADD", "network", "flannel2"))).isEqualTo(1.0);
+        assertThat(io.multinet.testing.PrometheusText.value(text, "multinet_cni_delegate_duration_seconds_count", Map.of("plugin", "bridge"))).isGreaterThanOrEqualTo(4.0);
+        assertThat(io.multinet.testing.PrometheusText.has(text, "multinet_cni_request_duration_seconds_bucket")).isTrue();
+        assertThat(io.multinet.testing.PrometheusText.value(text, "multinet_cni_attachments", Map.of())).isZero();
+        assertThat(io.multinet.testing.PrometheusText.value(text, "multinet_cni_cache_entries", Map.of())).isZero();
+        assertThat(text).doesNotContain("busybox").doesNotContain("c-shim").doesNotContain("172.112.9.");
+
         // with the daemon unreachable, ADD and DEL both say "try again later", never success
         String noDaemon = pluginConf(conflist).replace(socket.toString(), root.resolve("run/multinet/gone.sock").toString());
         for (String cmd : List.of("ADD", "DEL")) {

@@ -39,6 +39,8 @@ public final class FakeCluster {
 
     public FakeCluster(KubernetesClient client) {
         this.client = client;
+        // the mock server logs every request at INFO: thousands of lines that hide what matters
+        java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
     }
 
     /** Loads the project's CRDs (crds/*.yaml, the MultiNetwork ones and the standard NAD CRD) into the API server. */

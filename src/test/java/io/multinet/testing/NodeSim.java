@@ -46,6 +46,7 @@ public final class NodeSim implements AutoCloseable {
     public final Path extraPlugins;
     public final KubeClusterView view;
     public final Delegator delegator;
+    public final io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 
     public NodeSim(KubernetesClient client, boolean namespaceIsolation, List<String> globalNamespaces) throws IOException {
         this.client = client;
@@ -64,7 +65,8 @@ public final class NodeSim implements AutoCloseable {
         OperatorHarness.eventually("informers synced and default network seen", () -> view.synced() && view.defaultNetwork().isPresent());
         var runner = new ExecPluginRunner(List.of("/usr/lib/cni", extraPlugins.toString()), Duration.ofSeconds(30),
                 List.of("ip", "netns", "exec", node.name()));
-        this.delegator = new Delegator(view, runner, new Delegator.Options(cacheDir, ipamDir.toString(), namespaceIsolation, globalNamespaces));
+        this.delegator = new Delegator(view, runner, new Delegator.Options(cacheDir, ipamDir.toString(), namespaceIsolation, globalNamespaces),
+                new io.multinet.delegator.DelegatorMetrics(registry));
     }
 
     public PlannerSettings plannerSettings() {

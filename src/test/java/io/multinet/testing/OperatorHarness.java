@@ -39,6 +39,7 @@ public final class OperatorHarness implements AutoCloseable {
     public final OperatorSettings settings;
     public final Client etcdClient;
     private final JetcdFlannelStore store;
+    public final io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
     private Operator operator;
 
     public OperatorHarness(KubernetesClient client, KubernetesMockServer server, Map<String, String> overrides) {
@@ -70,7 +71,8 @@ public final class OperatorHarness implements AutoCloseable {
         operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
                 .withUseSSAToPatchPrimaryResource(false).withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withStopOnInformerErrorDuringStartup(true));
-        operator.register(new MultiNetworkReconciler(client, settings, store));
+        operator.register(new MultiNetworkReconciler(client, settings, new io.multinet.etcd.MeteredFlannelStore(store, registry),
+                new io.multinet.operator.OperatorMetrics(registry)));
         operator.start();
         return this;
     }
