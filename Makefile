@@ -3,13 +3,15 @@ MVN ?= mvn -B
 # Tests never run in the machine's own network namespace: they get one of their own.
 TEST_NETNS ?= multinet-test
 
-.PHONY: build test demo crds clean native deps help
+.PHONY: build test demo crds bundle deploy clean native deps help
 
 help:
 	@echo "make demo    the two-network scenario end to end on this machine (root; installs what it needs)"
 	@echo "make build   compile, build the application and the native CNI shim (target/multinet)"
 	@echo "make test    install what is missing (apt), then run every test inside network namespace $(TEST_NETNS)"
 	@echo "make crds    regenerate crds/ from the Java API model"
+	@echo "make bundle  regenerate olm-bundle/ and the plain manifests target/deploy/multinet.yaml"
+	@echo "make deploy  kubectl apply the plain manifests (clusters without OLM)"
 	@echo "make native  Quarkus native build (needs GraalVM or Mandrel, not available on this machine)"
 	@echo "make clean   remove build output"
 
@@ -28,6 +30,16 @@ test: deps
 crds: build
 	@for f in target/kubernetes/*.*-v1.yml; do \
 	  base=$$(basename $$f -v1.yml); cp $$f crds/$$base.yaml; echo "crds/$$base.yaml"; done
+
+# The Operator SDK's bundle generator writes target/bundle/multinet during the build; BundleFinisher
+# is the one post-processing step (docs/install.md says what it adds).
+bundle: crds
+	$(MVN) -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test.classpath >/dev/null
+	java -cp "target/test-classes:target/classes:$$(cat target/test.classpath)" io.multinet.bundle.BundleFinisher .
+	@echo "olm-bundle/ and target/deploy/multinet.yaml written"
+
+deploy: bundle
+	kubectl apply -f target/deploy/multinet.yaml
 
 # A native executable needs GraalVM or Mandrel; this machine has neither, so this target has never
 # run here. It is kept so that a machine that has one builds the same way.

@@ -54,12 +54,15 @@ public final class NetworkNames {
         return dataDirBase + "/" + network;
     }
 
+    /** Sorted, so that manifests written from them come out the same every time. */
     public static Map<String, String> flanneldLabels(String network) {
-        return Map.of(LABEL_NAME, APP, LABEL_COMPONENT, COMPONENT_FLANNELD, LABEL_MANAGED_BY, MANAGER, LABEL_NETWORK, network);
+        return java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(Map.of(LABEL_NAME, APP, LABEL_COMPONENT, COMPONENT_FLANNELD,
+                LABEL_MANAGED_BY, MANAGER, LABEL_NETWORK, network)));
     }
 
     public static Map<String, String> delegatorLabels() {
-        return Map.of(LABEL_NAME, APP, LABEL_COMPONENT, COMPONENT_DELEGATOR, LABEL_MANAGED_BY, MANAGER);
+        return java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(Map.of(LABEL_NAME, APP, LABEL_COMPONENT, COMPONENT_DELEGATOR,
+                LABEL_MANAGED_BY, MANAGER)));
     }
 
     /**

@@ -29,6 +29,21 @@ public final class DelegatorDaemonSet {
     private DelegatorDaemonSet() {
     }
 
+    /** What the node daemon may do; its reasons are in docs/rbac.md. */
+    public static java.util.List<io.fabric8.kubernetes.api.model.rbac.PolicyRule> rbacRules() {
+        return java.util.List.of(
+                rule("", "pods", "get", "list", "watch", "patch"),
+                rule("", "events", "create"),
+                rule("k8s.cni.cncf.io", "network-attachment-definitions", "get", "list", "watch"),
+                rule(io.multinet.api.v1alpha1.MultiNetwork.GROUP, "multinetworks", "get", "list", "watch"),
+                rule(io.multinet.api.v1alpha1.MultiNetwork.GROUP, "multinetworknodestates", "get", "create"),
+                rule(io.multinet.api.v1alpha1.MultiNetwork.GROUP, "multinetworknodestates/status", "update"));
+    }
+
+    private static io.fabric8.kubernetes.api.model.rbac.PolicyRule rule(String group, String resource, String... verbs) {
+        return new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder().withApiGroups(group).withResources(resource).withVerbs(verbs).build();
+    }
+
     public static DaemonSet desired(OperatorSettings s) {
         var labels = NetworkNames.delegatorLabels();
         List<Volume> volumes = new ArrayList<>();

@@ -32,6 +32,8 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.quarkiverse.operatorsdk.annotations.CSVMetadata;
+import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -65,6 +67,39 @@ import io.multinet.flannel.NetConf;
  * a network whose spec is rejected is left running exactly as it was last accepted.
  */
 @ControllerConfiguration(name = MultiNetworkReconciler.NAME)
+@CSVMetadata(bundleName = "multinet", displayName = "multinet",
+        description = "Gives pods several networks: each MultiNetwork runs its own flanneld (own etcd prefix, own subnet file), "
+                + "writes the NetworkAttachmentDefinitions pods name in k8s.v1.cni.cncf.io/networks, and a CNI delegator on every "
+                + "node attaches eth0 on the default network and net1, net2, ... on the networks a pod asks for. Per-node health "
+                + "is reported in each MultiNetwork's status.",
+        keywords = { "network", "cni", "flannel", "multus", "multi-network" }, maturity = "alpha", minKubeVersion = "1.25.0",
+        replaces = "", provider = @CSVMetadata.Provider(name = "multinet", url = "https://multinet.io"),
+        maintainers = @CSVMetadata.Maintainer(name = "multinet maintainers", email = "maintainers@multinet.io"),
+        links = { @CSVMetadata.Link(name = "Documentation", url = "https://multinet.io/docs"),
+                @CSVMetadata.Link(name = "Source", url = "https://multinet.io/source") },
+        installModes = { @CSVMetadata.InstallMode(type = "AllNamespaces", supported = true),
+                @CSVMetadata.InstallMode(type = "OwnNamespace", supported = false),
+                @CSVMetadata.InstallMode(type = "SingleNamespace", supported = false),
+                @CSVMetadata.InstallMode(type = "MultiNamespace", supported = false) },
+        annotations = @CSVMetadata.Annotations(capabilities = "Basic Install", categories = "Networking",
+                containerImage = "ghcr.io/multinet-io/multinet:0.1.0", repository = "https://multinet.io/source",
+                skipRange = ">=0.0.0 <0.1.0"))
+// Every rule and its reason: docs/rbac.md (a test keeps the two equal).
+@RBACRule(apiGroups = MultiNetwork.GROUP, resources = "multinetworknodestates", verbs = { "get", "list", "watch" })
+@RBACRule(apiGroups = "k8s.cni.cncf.io", resources = "network-attachment-definitions",
+        verbs = { "get", "list", "watch", "create", "update", "delete" })
+@RBACRule(apiGroups = "apps", resources = "daemonsets", verbs = { "get", "list", "watch", "create", "update", "delete" })
+@RBACRule(apiGroups = "", resources = { "nodes", "pods", "namespaces" }, verbs = { "get", "list", "watch" })
+@RBACRule(apiGroups = "", resources = "nodes/status", verbs = "patch")
+@RBACRule(apiGroups = "", resources = { "configmaps", "serviceaccounts" }, verbs = { "get", "create", "update", "delete" })
+@RBACRule(apiGroups = "", resources = "secrets", verbs = "get")
+@RBACRule(apiGroups = "", resources = "events", verbs = "create")
+@RBACRule(apiGroups = "rbac.authorization.k8s.io", resources = { "clusterroles", "clusterrolebindings" },
+        verbs = { "get", "create", "update", "delete" })
+@RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = { "get", "create", "update" })
+@RBACRule(apiGroups = "apiextensions.k8s.io", resources = "customresourcedefinitions", verbs = "get")
+@RBACRule(apiGroups = "monitoring.coreos.com", resources = { "servicemonitors", "podmonitors", "prometheusrules" },
+        verbs = { "get", "create", "update" })
 public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner<MultiNetwork> {
 
     public static final String NAME = "multinetwork";
