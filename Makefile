@@ -3,12 +3,13 @@ MVN ?= mvn -B
 # Tests never run in the machine's own network namespace: they get one of their own.
 TEST_NETNS ?= multinet-test
 
-.PHONY: build test demo crds bundle deploy clean native deps help
+.PHONY: build test demo bench crds bundle deploy clean native deps help
 
 help:
 	@echo "make demo    the two-network scenario end to end on this machine (root; installs what it needs)"
 	@echo "make build   compile, build the application and the native CNI shim (target/multinet)"
 	@echo "make test    install what is missing (apt), then run every test inside network namespace $(TEST_NETNS)"
+	@echo "make bench   delegator vs direct plugin calls, throughput, daemon memory, operator scale (docs/benchmarks.md)"
 	@echo "make crds    regenerate crds/ from the Java API model"
 	@echo "make bundle  regenerate olm-bundle/ and the plain manifests target/deploy/multinet.yaml"
 	@echo "make deploy  kubectl apply the plain manifests (clusters without OLM)"
@@ -17,6 +18,9 @@ help:
 
 demo:
 	bash demo/run
+
+bench:
+	bash bench/run
 
 build:
 	$(MVN) package -DskipTests

@@ -280,6 +280,25 @@ public final class Demo implements AutoCloseable {
         }
         out.println();
         out.println("Nothing is left. The demo cleans up its processes, namespaces and files on exit (Ctrl-C too).");
+        succeeded = true;
+    }
+
+    private boolean succeeded;
+
+    /** On failure, the end of each process log, before the temporary root goes. */
+    private void printLogTails() {
+        for (String role : List.of("operator", "delegator")) {
+            Path log = root.resolve(role + ".log");
+            try {
+                if (Files.exists(log)) {
+                    List<String> lines = Files.readAllLines(log);
+                    out.println("--- errors in the " + role + " log ---");
+                    lines.stream().filter(l -> l.contains("ERROR") || l.startsWith("Caused by")).limit(15).forEach(out::println);
+                }
+            } catch (IOException e) {
+                out.println("cannot read " + log + ": " + e.getMessage());
+            }
+        }
     }
 
     private void check(boolean ok, String problem) {
@@ -362,6 +381,9 @@ public final class Demo implements AutoCloseable {
         pb.environment().put("QUARKUS_KUBERNETES_CLIENT_NAMESPACE", "multinet-system");
         pb.environment().put("QUARKUS_OPERATOR_SDK_CRD_APPLY", "false");
         pb.environment().put("QUARKUS_LOG_LEVEL", "WARN");
+        // Leader election (prod profile) first asks the API server for a SelfSubjectRulesReview, which the
+        // stand-in API server cannot answer: one operator replica needs no election.
+        pb.environment().put("QUARKUS_PROFILE", "demo");
         Path log = root.resolve(role + ".log");
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         processes.add(pb.start());
@@ -408,6 +430,9 @@ public final class Demo implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (!succeeded && !processes.isEmpty()) {
+            printLogTails();
+        }
         for (Process p : processes) {
             p.destroy();
         }

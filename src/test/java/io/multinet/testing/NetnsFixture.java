@@ -55,6 +55,16 @@ public final class NetnsFixture implements AutoCloseable {
         return namespaces.get(role);
     }
 
+    /** Removes one namespace before the end, failing if it still holds links the set-up did not declare. */
+    public void remove(String role) {
+        Netns ns = namespaces.remove(role);
+        List<String> left = ns.unexpectedLinks();
+        run(List.of("ip", "netns", "del", ns.name()));
+        if (!left.isEmpty()) {
+            throw new AssertionError("links " + left + " left in namespace " + ns.name());
+        }
+    }
+
     /** A file or directory that must not exist (or, for a directory, must be empty) at the end. */
     public Path track(Path path) {
         tracked.add(path);
