@@ -179,6 +179,7 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
                 || m.getMetadata().getName().equals(name)).toList();
         Plan plan = NetworkPlanner.planAll(all, SettingsMapping.planner(settings)).get(name);
         Allocation a = plan.allocation();
+        LOG.debugf("network %s: plan %s", name, plan);
         var fl = SettingsMapping.flanneld(settings);
 
         ensure(DelegatorDaemonSet.desired(settings), cached(ctx, DaemonSet.class, DAEMONSETS));

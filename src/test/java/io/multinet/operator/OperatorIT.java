@@ -388,4 +388,19 @@ class OperatorIT {
         client.apps().daemonSets().inNamespace(NS).withName(NetworkNames.DELEGATOR_DAEMONSET).delete();
         eventually("recreated", () -> client.apps().daemonSets().inNamespace(NS).withName(NetworkNames.DELEGATOR_DAEMONSET).get() != null);
     }
+
+    @Test
+    void aNewInvalidNetworkIsReportedAndNothingIsMade() throws Exception {
+        h.start();
+        h.apply(Networks.flannel2());
+        eventually("flannel2 accepted", () -> h.get("flannel2").getStatus() != null && h.get("flannel2").getStatus().allocated != null);
+        MultiNetwork clash = Networks.network("clash", "172.112.128.0/17");
+        h.apply(clash);
+        eventually("rejected with the reason", () -> is("clash", "Degraded", "True", "InvalidSpec"));
+        assertThat(condition("clash", "Degraded").getMessage()).contains("spec.network: 172.112.128.0/17 overlaps network 'flannel2'");
+        assertThat(is("clash", "Ready", "False", "InvalidSpec")).isTrue();
+        assertThat(flanneld("clash")).isNull();
+        assertThat(nad("default", "clash")).isNull();
+        assertThat(h.etcdKeys().keySet()).containsExactly("/k8s/network2/config");
+    }
 }

@@ -394,9 +394,10 @@ public final class NetworkPlanner {
                     errors.add("spec.network: " + cidr + " overlaps " + other + " (" + c.cidr() + ")");
                 }
                 String op = c.alloc().etcdPrefix;
-                if (prefix != null && op != null && (prefix.startsWith(op) || op.startsWith(prefix))) {
+                // Key paths nest only at a '/': /n/net1 and /n/net10 are separate, /n/net1 and /n/net1/x are not.
+                if (prefix != null && op != null && (prefix.equals(op) || prefix.startsWith(op + "/") || op.startsWith(prefix + "/"))) {
                     errors.add("spec.etcd.prefix: '" + prefix + "' clashes with " + other + " prefix '" + op
-                            + "' (equal, or one is a prefix of the other, so their keys would mix)");
+                            + "' (equal, or one lies under the other, so their keys would mix)");
                 }
                 if (spec.subnetManager() == SubnetManager.KUBE && c.alloc().subnetManager == SubnetManager.KUBE) {
                     errors.add("spec.subnetManager: kube is already used by " + other

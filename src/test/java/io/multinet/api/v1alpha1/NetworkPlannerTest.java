@@ -213,6 +213,13 @@ class NetworkPlannerTest {
         }
 
         @Test
+        void prefixesThatOnlyShareLettersAreSeparate() {
+            Map<String, Plan> plans = plan(network("net1", "10.1.0.0/16"), network("net10", "10.2.0.0/16"));
+            assertThat(plans.values()).allMatch(Plan::valid);
+            assertThat(plans.get("net10").allocation().etcdPrefix).isEqualTo("/multinet.io/networks/net10");
+        }
+
+        @Test
         void equalPrefixesAreRejected() {
             MultiNetwork a = created(flannel2(), "2026-01-01T00:00:00Z");
             MultiNetwork b = created(network("b", "10.1.0.0/16"), "2026-01-02T00:00:00Z");

@@ -1,0 +1,283 @@
+package io.multinet.bench;
+
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.PutOption;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.javaoperatorsdk.operator.Operator;
+import io.multinet.NetworkNames;
+import io.multinet.api.v1alpha1.MultiNetwork;
+import io.multinet.api.v1alpha1.MultiNetworkNodeState;
+import io.multinet.api.v1alpha1.MultiNetworkNodeStateStatus;
+import io.multinet.api.v1alpha1.MultiNetworkStatus;
+import io.multinet.api.v1alpha1.Networks;
+import io.multinet.etcd.JetcdFlannelStore;
+import io.multinet.etcd.MeteredFlannelStore;
+import io.multinet.flannel.Lease;
+import io.multinet.operator.MultiNetworkReconciler;
+import io.multinet.operator.OperatorMetrics;
+import io.multinet.testing.EtcdServer;
+import io.multinet.testing.FakeCluster;
+import io.multinet.testing.OperatorHarness;
+
+/**
+ * Operator scale on the mock API server: N nodes, 20 networks, every pod and lease in place; then one
+ * node's delegator pod turns not Ready and Ready again, and the time until all 20 statuses show it is
+ * measured, with the API writes it took and the size of the largest MultiNetwork.
+ */
+public final class ScaleBench {
+
+    static final int NETWORKS = 20;
+    static final String NS = "multinet-system";
+
+    public static void main(String[] args) throws Exception {
+        java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
+        List<String> rows = new ArrayList<>();
+        // End to end on the mock API server only up to a few hundred nodes: its CRUD store scans every object on
+        // every request, so at 1,000 nodes (21,000 pods) the stand-in, not the operator, is what gets measured.
+        for (int nodes : Integer.getInteger("bench.small") != null ? new int[] { Integer.getInteger("bench.small") } : new int[] { 100, 300 }) {
+            rows.addAll(run(nodes));
+        }
+        for (int nodes : new int[] { 1000, 5000 }) {
+            rows.addAll(aggregate(nodes));
+        }
+        System.out.println();
+        System.out.println("| operator scale (20 networks) | value |");
+        System.out.println("|---|---|");
+        rows.forEach(System.out::println);
+        System.exit(0);
+    }
+
+    static List<String> run(int nodes) throws Exception {
+        KubernetesMockServer api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+        api.init(InetAddress.getLoopbackAddress(), 0);
+        KubernetesClient client = api.createClient();
+        new FakeCluster(client).applyCrds();
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build()).create();
+        try (EtcdServer etcd = EtcdServer.started(); Client kv = Client.builder().endpoints(etcd.endpoint()).build()) {
+            ExecutorService pool = Executors.newFixedThreadPool(16);
+            long t0 = System.nanoTime();
+            List<Future<?>> fs = new ArrayList<>();
+            for (int i = 0; i < nodes; i++) {
+                int k = i;
+                fs.add(pool.submit(() -> {
+                    new FakeCluster(client).addNode(node(k), Map.of(), ip(k));
+                    MultiNetworkNodeState s = client.resource(state(k)).create();
+                    s.setStatus(new MultiNetworkNodeStateStatus());
+                    s.getStatus().networks = new ArrayList<>();
+                    for (int n = 0; n < NETWORKS; n++) {
+                        MultiNetworkNodeStateStatus.Network x = new MultiNetworkNodeStateStatus.Network();
+                        x.name = "net" + n;
+                        x.subnetFilePresent = true;
+                        s.getStatus().networks.add(x);
+                    }
+                    client.resource(s).updateStatus();
+                    pod(client, NetworkNames.DELEGATOR_DAEMONSET, NetworkNames.delegatorLabels(), k, true);
+                    for (int n = 0; n < NETWORKS; n++) {
+                        pod(client, NetworkNames.flanneldDaemonSet("net" + n), NetworkNames.flanneldLabels("net" + n), k, true);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get();
+            }
+            List<CompletableFuture<?>> puts = new ArrayList<>();
+            for (int n = 0; n < NETWORKS; n++) {
+                for (int i = 0; i < nodes; i++) {
+                    puts.add(kv.getKVClient().put(bytes("/multinet.io/networks/net" + n + "/subnets/10." + (100 + n) + "." + (i / 60) + "."
+                            + (4 * (i % 60)) + "-30"), bytes(Lease.value(ip(i), "vxlan"))));
+                }
+                CompletableFuture.allOf(puts.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+                puts.clear();
+            }
+            double setup = (System.nanoTime() - t0) / 1e9;
+
+            var settings = OperatorHarness.settings(Map.of("multinet.operator.etcd.endpoints", etcd.endpoint(),
+                    "multinet.operator.resync-interval", "60s"));
+            var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+            Operator operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
+                    .withUseSSAToPatchPrimaryResource(false).withSSABasedCreateUpdateMatchForDependentResources(false));
+            operator.register(new MultiNetworkReconciler(client, settings,
+                    new MeteredFlannelStore(new JetcdFlannelStore(settings.etcdTimeout()), registry), new OperatorMetrics(registry)));
+            operator.start();
+            for (int n = 0; n < NETWORKS; n++) {
+                MultiNetwork m = Networks.network("net" + n, "10." + (100 + n) + ".0.0/16");
+                m.getSpec().subnetLen = 30; // room for a subnet per node
+                client.resource(m).create();
+            }
+            long t1 = System.nanoTime();
+            waitAll(client, nodes, nodes);
+            double converge = (System.nanoTime() - t1) / 1e9;
+
+            // one node's delegator pod turns not Ready, then Ready again
+            drain(api);
+            long t2 = System.nanoTime();
+            pod(client, NetworkNames.DELEGATOR_DAEMONSET, NetworkNames.delegatorLabels(), 7, false);
+            waitAll(client, nodes, nodes - 1);
+            double down = (System.nanoTime() - t2) / 1e9;
+            int writesDown = drain(api) - 1;
+            long t3 = System.nanoTime();
+            pod(client, NetworkNames.DELEGATOR_DAEMONSET, NetworkNames.delegatorLabels(), 7, true);
+            waitAll(client, nodes, nodes);
+            double up = (System.nanoTime() - t3) / 1e9;
+            int writesUp = drain(api) - 1;
+            long largest = client.resources(MultiNetwork.class).list().getItems().stream()
+                    .mapToLong(m -> Serialization.asJson(m).getBytes(StandardCharsets.UTF_8).length).max().orElse(0);
+            MultiNetworkStatus st = client.resources(MultiNetwork.class).withName("net0").get().getStatus();
+            if (st.nodes.desired != nodes) {
+                throw new IllegalStateException("net0 counts " + st.nodes.desired + " nodes, not " + nodes);
+            }
+            operator.stop();
+            pool.shutdown();
+            api.destroy();
+            return List.of(
+                    row(nodes, "set-up (nodes, " + (NETWORKS + 1) * nodes + " pods, " + NETWORKS * nodes + " leases)", String.format("%.1f s", setup)),
+                    row(nodes, "first reconcile until all 20 statuses show every node ready", String.format("%.1f s", converge)),
+                    row(nodes, "a delegator pod turns not Ready -> all 20 statuses show it", String.format("%.2f s", down)),
+                    row(nodes, "it turns Ready again -> all 20 statuses show it", String.format("%.2f s", up)),
+                    row(nodes, "API writes for that change (not Ready / Ready)", writesDown + " / " + writesUp),
+                    row(nodes, "largest MultiNetwork object", String.format("%.1f KiB", largest / 1024.0)));
+        }
+    }
+
+    /**
+     * The operator's own work per change at 1,000 and 5,000 nodes, without the API server: one status
+     * aggregation of each of the 20 networks from the observed nodes, pods, node states and leases.
+     */
+    static List<String> aggregate(int nodes) {
+        List<io.fabric8.kubernetes.api.model.Node> ns = new ArrayList<>();
+        Map<String, Pod> pods = new HashMap<>();
+        Map<String, MultiNetworkNodeState> states = new HashMap<>();
+        Map<String, Lease> leases = new HashMap<>();
+        for (int i = 0; i < nodes; i++) {
+            ns.add(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName(node(i)).endMetadata().withNewStatus()
+                    .addNewAddress().withType("InternalIP").withAddress(ip(i)).endAddress().addNewCondition().withType("Ready")
+                    .withStatus("True").endCondition().endStatus().build());
+            pods.put(node(i), new PodBuilder().withNewMetadata().withName("p").endMetadata().withNewStatus().addNewCondition()
+                    .withType("Ready").withStatus("True").endCondition().endStatus().build());
+            MultiNetworkNodeState s = state(i);
+            s.setStatus(new MultiNetworkNodeStateStatus());
+            for (int n = 0; n < NETWORKS; n++) {
+                MultiNetworkNodeStateStatus.Network x = new MultiNetworkNodeStateStatus.Network();
+                x.name = "net" + n;
+                x.subnetFilePresent = true;
+                s.getStatus().networks.add(x);
+            }
+            states.put(node(i), s);
+            leases.put(ip(i), new Lease("/multinet.io/networks/net0/subnets/10.100." + (i / 60) + "." + (4 * (i % 60)) + "-30",
+                    "10.100." + (i / 60) + "." + (4 * (i % 60)) + "/30", ip(i)));
+        }
+        pods.put(node(7), new PodBuilder().withNewMetadata().withName("p").endMetadata().withNewStatus().addNewCondition()
+                .withType("Ready").withStatus("False").endCondition().endStatus().build());
+        long worst = 0;
+        long largest = 0;
+        List<Long> times = new ArrayList<>();
+        for (int round = 0; round < 5; round++) {
+            long t0 = System.nanoTime();
+            for (int n = 0; n < NETWORKS; n++) {
+                MultiNetwork m = Networks.network("net" + n, "10." + (100 + n) + ".0.0/16");
+                m.getSpec().subnetLen = 30;
+                var plan = io.multinet.api.v1alpha1.NetworkPlanner.planAll(List.of(m), io.multinet.api.v1alpha1.PlannerSettings.defaults())
+                        .get(m.getMetadata().getName());
+                var st = io.multinet.operator.StatusAggregator.aggregate(m, new io.multinet.operator.StatusAggregator.Observed(plan, ns,
+                        pods, pods, states, leases, null, null, List.of("default/net" + n), List.of()), 100, "t");
+                m.setStatus(st);
+                largest = Math.max(largest, Serialization.asJson(m).getBytes(StandardCharsets.UTF_8).length);
+                if (st.nodes.ready != nodes - 1) {
+                    throw new IllegalStateException("aggregation is wrong: " + st.nodes.summary);
+                }
+            }
+            times.add(System.nanoTime() - t0);
+        }
+        java.util.Collections.sort(times);
+        worst = times.get(times.size() - 1);
+        return List.of(row(nodes, "status of all 20 networks computed from the caches (median of 5, in-process)",
+                        String.format("%.1f ms (worst %.1f ms)", times.get(2) / 1e6, worst / 1e6)),
+                row(nodes, "largest MultiNetwork object (1 node not ready)", String.format("%.1f KiB", largest / 1024.0)));
+    }
+
+    static String row(int nodes, String what, String value) {
+        String r = "| " + nodes + " nodes: " + what + " | " + value + " |";
+        System.out.println(r);
+        return r;
+    }
+
+    static void waitAll(KubernetesClient client, int nodes, int ready) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Long.getLong("bench.wait", 600));
+        while (System.nanoTime() < deadline) {
+            List<MultiNetwork> all = client.resources(MultiNetwork.class).list().getItems();
+            if (all.size() == NETWORKS && all.stream().allMatch(m -> m.getStatus() != null && m.getStatus().nodes != null
+                    && m.getStatus().nodes.desired == nodes && m.getStatus().nodes.ready == ready)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        StringBuilder seen = new StringBuilder();
+        for (MultiNetwork m : client.resources(MultiNetwork.class).list().getItems()) {
+            seen.append(m.getMetadata().getName()).append('=').append(m.getStatus() == null || m.getStatus().nodes == null ? "-"
+                    : m.getStatus().nodes.summary + (m.getStatus().nodes.notReadyByReason == null ? "" : m.getStatus().nodes.notReadyByReason))
+                    .append(' ');
+        }
+        throw new IllegalStateException("statuses did not converge to " + ready + "/" + nodes + ": " + seen);
+    }
+
+    /** Non-GET requests since the last call (the bench's own pod update is one of them). */
+    static int drain(KubernetesMockServer api) throws InterruptedException {
+        int writes = 0;
+        io.fabric8.mockwebserver.http.RecordedRequest r;
+        while ((r = api.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
+            if (!"GET".equals(r.getMethod())) {
+                writes++;
+            }
+        }
+        return writes;
+    }
+
+    static String node(int i) {
+        return String.format("node-%05d", i);
+    }
+
+    static String ip(int i) {
+        return "10.200." + (i / 250) + "." + (i % 250 + 1);
+    }
+
+    static MultiNetworkNodeState state(int i) {
+        MultiNetworkNodeState s = new MultiNetworkNodeState();
+        s.getMetadata().setName(node(i));
+        return s;
+    }
+
+    static void pod(KubernetesClient client, String ds, Map<String, String> labels, int i, boolean ready) {
+        Pod p = new PodBuilder().withNewMetadata().withName(ds + "-" + node(i)).withNamespace(NS).withLabels(labels).endMetadata()
+                .withNewSpec().withNodeName(node(i)).endSpec().build();
+        Pod stored = client.pods().inNamespace(NS).resource(p).createOr(x -> x.update());
+        stored.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running")
+                .addNewCondition().withType("Ready").withStatus(ready ? "True" : "False").endCondition().build());
+        client.pods().inNamespace(NS).resource(stored).updateStatus();
+    }
+
+    static ByteSequence bytes(String s) {
+        return ByteSequence.from(s, StandardCharsets.UTF_8);
+    }
+}
