@@ -120,6 +120,8 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
     private final FlannelStore store;
     private final OperatorMetrics metrics;
     private final Map<String, Integer> etcdFailures = new ConcurrentHashMap<>();
+    /** Allocations this operator decided, ahead of the informer cache that will show them a moment later. */
+    private final Map<String, Allocation> accepted = new ConcurrentHashMap<>();
 
     @Inject
     public MultiNetworkReconciler(KubernetesClient client, OperatorSettings settings, FlannelStore store, OperatorMetrics metrics) {
@@ -148,7 +150,21 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
                 informer(ctx, NetworkAttachmentDefinition.class, NADS, byNetwork, managed, null),
                 informer(ctx, Namespace.class, NAMESPACES, all, null, null),
                 informer(ctx, MultiNetworkNodeState.class, NODE_STATES, all, null, null),
-                informer(ctx, MultiNetwork.class, NETWORKS, all, null, null));
+                networksInformer(ctx, all));
+    }
+
+    /**
+     * Other networks matter only through their spec (conflicts) and their existence: a status write
+     * of one network must not wake all the others, or every change cascades through all of them.
+     */
+    @SuppressWarnings({ "unchecked", "rawtypes" })
+    private static EventSource<?, MultiNetwork> networksInformer(EventSourceContext<MultiNetwork> ctx, SecondaryToPrimaryMapper all) {
+        var config = InformerEventSourceConfiguration.from(MultiNetwork.class, MultiNetwork.class).withName(NETWORKS)
+                .withSecondaryToPrimaryMapper((SecondaryToPrimaryMapper<MultiNetwork>) all)
+                .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getGeneration(), before.getMetadata().getGeneration())
+                        || !Objects.equals(now.getMetadata().getDeletionTimestamp(), before.getMetadata().getDeletionTimestamp()))
+                .build();
+        return new InformerEventSource<>(config, ctx);
     }
 
     @SuppressWarnings({ "unchecked", "rawtypes" })
@@ -177,7 +193,7 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
         String name = n.getMetadata().getName();
         List<MultiNetwork> all = ctx.getPrimaryCache().list().filter(m -> m.getMetadata().getDeletionTimestamp() == null
                 || m.getMetadata().getName().equals(name)).toList();
-        Plan plan = NetworkPlanner.planAll(all, SettingsMapping.planner(settings)).get(name);
+        Plan plan = plan(all, name);
         Allocation a = plan.allocation();
         LOG.debugf("network %s: plan %s", name, plan);
         var fl = SettingsMapping.flanneld(settings);
@@ -246,6 +262,33 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
         writeStatus(name, status);
         metrics.statusWritten();
         return UpdateControl.<MultiNetwork> noUpdate().rescheduleAfter(next);
+    }
+
+    /**
+     * Plans every network against what this operator has already decided, not only against the
+     * cache: two networks reconciled at the same moment would otherwise each see the other without
+     * an allocation, take the same VNI or port, and then flip between values on later passes.
+     */
+    private synchronized Plan plan(List<MultiNetwork> all, String name) {
+        List<MultiNetwork> view = new ArrayList<>();
+        for (MultiNetwork m : all) {
+            Allocation decided = accepted.get(m.getMetadata().getName());
+            if (decided != null && (m.getStatus() == null || !decided.equals(m.getStatus().allocated))) {
+                m = io.fabric8.kubernetes.client.utils.Serialization.clone(m);
+                if (m.getStatus() == null) {
+                    m.setStatus(new MultiNetworkStatus());
+                }
+                m.getStatus().allocated = decided;
+            }
+            view.add(m);
+        }
+        Map<String, Plan> plans = NetworkPlanner.planAll(view, SettingsMapping.planner(settings));
+        plans.forEach((n, p) -> {
+            if (p.allocation() != null) {
+                accepted.put(n, p.allocation());
+            }
+        });
+        return plans.get(name);
     }
 
     private StatusAggregator.Observed observe(MultiNetwork n, Allocation a, Plan plan, Context<MultiNetwork> ctx,
@@ -490,6 +533,7 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
             }
         }
         etcdFailures.remove(name);
+        accepted.remove(name);
         metrics.forget(name);
         return DeleteControl.defaultDelete();
     }

@@ -136,6 +136,9 @@ public final class ScaleBench {
             pod(client, NetworkNames.DELEGATOR_DAEMONSET, NetworkNames.delegatorLabels(), 7, false);
             waitAll(client, nodes, nodes - 1);
             double down = (System.nanoTime() - t2) / 1e9;
+            if (Boolean.getBoolean("bench.trace")) {
+                System.out.println("=== change window");
+            }
             int writesDown = drain(api) - 1;
             long t3 = System.nanoTime();
             pod(client, NetworkNames.DELEGATOR_DAEMONSET, NetworkNames.delegatorLabels(), 7, true);
@@ -249,6 +252,9 @@ public final class ScaleBench {
         while ((r = api.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
             if (!"GET".equals(r.getMethod())) {
                 writes++;
+                if (Boolean.getBoolean("bench.trace")) {
+                    System.out.println("write: " + r.getMethod() + " " + r.getPath());
+                }
             }
         }
         return writes;
