@@ -133,20 +133,12 @@ public final class Bench implements AutoCloseable {
         cmd.addAll(List.of("-jar", project.resolve("target/quarkus-app/quarkus-run.jar").toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> env = pb.environment();
-        env.put("MULTINET_ROLE", "node");
-        env.put("NODE_NAME", NODE);
+        env.putAll(io.multinet.testing.NodeRoot.env(io.multinet.testing.NodeRoot.settings(root, NODE, node,
+                project.resolve("target/multinet"))));
         env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", api.url("/"));
         env.put("QUARKUS_LOG_LEVEL", "WARN");
-        env.put("MULTINET_NODE_CNI_BIN_DIR", root.resolve("opt/cni/bin").toString());
-        env.put("MULTINET_NODE_CNI_CONF_DIR", root.resolve("etc/cni/net.d").toString());
-        env.put("MULTINET_NODE_SOCKET_DIR", root.resolve("run/multinet").toString());
-        env.put("MULTINET_NODE_CACHE_DIR", root.resolve("var/lib/multinet/cache").toString());
-        env.put("MULTINET_NODE_IPAM_DATA_DIR", root.resolve("var/lib/cni/networks").toString());
-        env.put("MULTINET_NODE_PLUGIN_DIRS", "/usr/lib/cni");
-        env.put("MULTINET_NODE_SHIM_SOURCE", project.resolve("target/multinet").toString());
-        env.put("MULTINET_NODE_PLUGIN_NETNS", node.name());
         pb.redirectErrorStream(true).redirectOutput(root.resolve("daemon.log").toFile());
         daemon = pb.start();
         Path conflist = root.resolve("etc/cni/net.d").resolve(NetworkNames.CNI_CONFIG_FILE);

@@ -68,18 +68,8 @@ class NodeDaemonTest {
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
-            Map<String, String> m = new HashMap<>();
-            m.put("multinet.role", "node");
-            m.put("multinet.node.node-name", NodeSim.NODE);
-            m.put("multinet.node.cni-bin-dir", root.resolve("opt/cni/bin").toString());
-            m.put("multinet.node.cni-conf-dir", root.resolve("etc/cni/net.d").toString());
-            m.put("multinet.node.socket-dir", root.resolve("run/multinet").toString());
-            m.put("multinet.node.cache-dir", root.resolve("var/lib/multinet/cache").toString());
-            m.put("multinet.node.ipam-data-dir", root.resolve("var/lib/cni/networks").toString());
-            m.put("multinet.node.plugin-dirs", "/usr/lib/cni");
-            m.put("multinet.node.shim-source", System.getProperty("shim.binary", "target/multinet"));
-            m.put("multinet.node.refresh-interval", "200ms");
-            m.put("multinet.node.plugin-netns", node.name());
+            Map<String, String> m = io.multinet.testing.NodeRoot.settings(root, NodeSim.NODE, node,
+                    Path.of(System.getProperty("shim.binary", "target/multinet")));
             return m;
         }
     }

@@ -142,18 +142,8 @@ public final class Demo implements AutoCloseable {
                 "MULTINET_OPERATOR_SUBNET_FILE_DIR", root.resolve("run/flannel/networks").toString(),
                 "MULTINET_OPERATOR_DATA_DIR_BASE", root.resolve("var/lib/cni/flannel").toString(),
                 "MULTINET_OPERATOR_RESYNC_INTERVAL", "2s"));
-        Map<String, String> nodeEnv = new HashMap<>();
-        nodeEnv.put("MULTINET_ROLE", "node");
-        nodeEnv.put("NODE_NAME", NODE);
-        nodeEnv.put("MULTINET_NODE_CNI_BIN_DIR", root.resolve("opt/cni/bin").toString());
-        nodeEnv.put("MULTINET_NODE_CNI_CONF_DIR", root.resolve("etc/cni/net.d").toString());
-        nodeEnv.put("MULTINET_NODE_SOCKET_DIR", root.resolve("run/multinet").toString());
-        nodeEnv.put("MULTINET_NODE_CACHE_DIR", root.resolve("var/lib/multinet/cache").toString());
-        nodeEnv.put("MULTINET_NODE_IPAM_DATA_DIR", root.resolve("var/lib/cni/networks").toString());
-        nodeEnv.put("MULTINET_NODE_PLUGIN_DIRS", "/usr/lib/cni");
-        nodeEnv.put("MULTINET_NODE_SHIM_SOURCE", project.resolve("target/multinet").toString());
-        nodeEnv.put("MULTINET_NODE_REFRESH_INTERVAL", "500ms");
-        nodeEnv.put("MULTINET_NODE_PLUGIN_NETNS", node.name());
+        Map<String, String> nodeEnv = io.multinet.testing.NodeRoot.env(io.multinet.testing.NodeRoot.settings(root, NODE, node,
+                project.resolve("target/multinet")));
         start("delegator", nodePort, nodeEnv);
         waitFor("the operator is ready", () -> httpStatus(operatorPort, "/q/health/ready") == 200);
         waitFor("the delegator answers", () -> httpStatus(nodePort, "/q/health/live") == 200);
