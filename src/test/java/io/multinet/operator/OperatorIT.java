@@ -403,4 +403,33 @@ class OperatorIT {
         assertThat(nad("default", "clash")).isNull();
         assertThat(h.etcdKeys().keySet()).containsExactly("/k8s/network2/config");
     }
+
+    @Test
+    void etcdOverTlsWithClientCertificatesFromTheSecret() throws Exception {
+        try (io.multinet.testing.EtcdServer secure = io.multinet.testing.EtcdServer.startedWithTls()) {
+            var tls = secure.tls();
+            client.secrets().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+                    .withName("etcd-client").withNamespace(NS).endMetadata()
+                    .addToData("ca.crt", java.util.Base64.getEncoder().encodeToString(java.nio.file.Files.readAllBytes(tls.ca())))
+                    .addToData("tls.crt", java.util.Base64.getEncoder().encodeToString(java.nio.file.Files.readAllBytes(tls.clientCert())))
+                    .addToData("tls.key", java.util.Base64.getEncoder().encodeToString(java.nio.file.Files.readAllBytes(tls.clientKey()))).build()).create();
+            h.start();
+            MultiNetwork n = Networks.flannel2();
+            n.getSpec().etcd.endpoints = List.of(secure.endpoint());
+            n.getSpec().etcd.tlsSecret = "etcd-client";
+            h.apply(n);
+            eventually("status written", () -> h.get("flannel2").getStatus() != null);
+            eventually(() -> assertThat(condition("flannel2", "Degraded").getStatus()).as(condition("flannel2", "Degraded").getMessage())
+                    .isEqualTo("False"));
+            try (var c = io.etcd.jetcd.Client.builder().endpoints(secure.endpoint())
+                    .sslContext(b -> b.trustManager(tls.ca().toFile()).keyManager(tls.clientCert().toFile(), tls.clientKey().toFile())).build()) {
+                var kvs = c.getKVClient().get(io.etcd.jetcd.ByteSequence.from("/k8s/network2/config", java.nio.charset.StandardCharsets.UTF_8))
+                        .get(10, java.util.concurrent.TimeUnit.SECONDS).getKvs();
+                assertThat(kvs).hasSize(1);
+            }
+            var args = flanneld("flannel2").getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+            assertThat(args).contains("--etcd-endpoints=" + secure.endpoint(), "--etcd-cafile=/etc/multinet/etcd-tls/ca.crt");
+            assertThat(condition("flannel2", "Degraded").getMessage()).doesNotContain("BEGIN");
+        }
+    }
 }

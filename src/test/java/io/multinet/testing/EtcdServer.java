@@ -24,6 +24,52 @@ public final class EtcdServer implements AutoCloseable {
     private final int clientPort;
     private final int peerPort;
     private Process process;
+    private Tls tls;
+
+    /** PEM files of a test CA, a server certificate for 127.0.0.1 and a client certificate (PKCS#8 key). */
+    public record Tls(Path ca, Path serverCert, Path serverKey, Path clientCert, Path clientKey) {
+    }
+
+    /** etcd that serves only TLS with client certificates, as a production etcd does. */
+    public static EtcdServer startedWithTls() {
+        EtcdServer s = new EtcdServer();
+        s.tls = makeCertificates(s.dataDir.getParent().resolve(s.dataDir.getFileName() + "-tls"));
+        s.start();
+        return s;
+    }
+
+    public Tls tls() {
+        return tls;
+    }
+
+    static Tls makeCertificates(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            String d = dir.toString();
+            Path ext = dir.resolve("server.ext");
+            Files.writeString(ext, "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+            Path clientExt = dir.resolve("client.ext");
+            Files.writeString(clientExt, "extendedKeyUsage=clientAuth\n");
+            for (List<String> cmd : List.of(
+                    List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=multinet-test-ca",
+                            "-keyout", d + "/ca.key", "-out", d + "/ca.crt"),
+                    List.of("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", d + "/server.key",
+                            "-out", d + "/server.csr"),
+                    List.of("openssl", "x509", "-req", "-in", d + "/server.csr", "-CA", d + "/ca.crt", "-CAkey", d + "/ca.key",
+                            "-CAcreateserial", "-days", "1", "-extfile", ext.toString(), "-out", d + "/server.crt"),
+                    List.of("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=multinet", "-keyout", d + "/client.key",
+                            "-out", d + "/client.csr"),
+                    List.of("openssl", "x509", "-req", "-in", d + "/client.csr", "-CA", d + "/ca.crt", "-CAkey", d + "/ca.key",
+                            "-CAcreateserial", "-days", "1", "-extfile", clientExt.toString(), "-out", d + "/client.crt"),
+                    List.of("openssl", "pkcs8", "-topk8", "-nocrypt", "-in", d + "/client.key", "-out", d + "/client.pk8"))) {
+                NetnsFixture.run(cmd);
+            }
+            return new Tls(dir.resolve("ca.crt"), dir.resolve("server.crt"), dir.resolve("server.key"), dir.resolve("client.crt"),
+                    dir.resolve("client.pk8"));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     public EtcdServer() {
         String id = UUID.randomUUID().toString().substring(0, 8);
@@ -46,12 +92,17 @@ public final class EtcdServer implements AutoCloseable {
         }
         try {
             Files.createDirectories(dataDir.getParent());
-            String client = "http://127.0.0.1:" + clientPort;
+            String client = endpoint();
             String peer = "http://127.0.0.1:" + peerPort;
-            process = new ProcessBuilder(List.of("etcd", "--name", "test", "--data-dir", dataDir.toString(),
+            List<String> cmd = new java.util.ArrayList<>(List.of("etcd", "--name", "test", "--data-dir", dataDir.toString(),
                     "--listen-client-urls", client, "--advertise-client-urls", client,
                     "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                    "--initial-cluster", "test=" + peer, "--logger", "zap", "--log-outputs", "stderr"))
+                    "--initial-cluster", "test=" + peer, "--logger", "zap", "--log-outputs", "stderr"));
+            if (tls != null) {
+                cmd.addAll(List.of("--cert-file", tls.serverCert().toString(), "--key-file", tls.serverKey().toString(),
+                        "--trusted-ca-file", tls.ca().toString(), "--client-cert-auth"));
+            }
+            process = new ProcessBuilder(cmd)
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         } catch (IOException e) {
             throw new IllegalStateException("cannot start etcd (is the etcd-server package installed?)", e);
@@ -80,13 +131,16 @@ public final class EtcdServer implements AutoCloseable {
     }
 
     public String endpoint() {
-        return "http://127.0.0.1:" + clientPort;
+        return (tls != null ? "https" : "http") + "://127.0.0.1:" + clientPort;
     }
 
     @Override
     public void close() {
         stop();
         deleteTree(dataDir);
+        if (tls != null) {
+            deleteTree(tls.ca().getParent());
+        }
     }
 
     private void awaitHealthy() {
@@ -95,6 +149,16 @@ public final class EtcdServer implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("etcd exited with " + process.exitValue() + "; see " + log);
+            }
+            if (tls != null) {
+                try {
+                    NetnsFixture.run(List.of("curl", "-sf", "--cacert", tls.ca().toString(), "--cert", tls.clientCert().toString(),
+                            "--key", tls.clientKey().toString(), endpoint() + "/health"));
+                    return;
+                } catch (IllegalStateException notYet) {
+                    sleep(100);
+                    continue;
+                }
             }
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
