@@ -408,6 +408,11 @@ public class NodeDaemon {
         }
     }
 
+    /** Why the default network was chosen, as the node state reports it. */
+    String defaultSourceForTest() {
+        return defaultSource;
+    }
+
     /** For tests: the node state last written. */
     public MultiNetworkNodeStateStatus lastState() {
         return lastState;

@@ -1,0 +1,56 @@
+package io.multinet.delegator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
+
+/** Without a default MultiNetwork, eth0 is the node's existing primary CNI config: which one, and why. */
+class PrimaryConfigTest {
+
+    static NodeDaemon daemon(Path confDir, String primary) {
+        Map<String, String> props = new HashMap<>();
+        props.put("multinet.node.cni-conf-dir", confDir.toString());
+        if (primary != null) {
+            props.put("multinet.node.primary-config", primary);
+        }
+        NodeDaemon d = new NodeDaemon();
+        d.settings = new SmallRyeConfigBuilder().withMapping(NodeSettings.class)
+                .withConverter(java.time.Duration.class, 100, new io.quarkus.runtime.configuration.DurationConverter())
+                .withSources(new PropertiesConfigSource(props, "test", 500)).build().getConfigMapping(NodeSettings.class);
+        return d;
+    }
+
+    @Test
+    void theFirstConfigByNameExceptOursIsChosenAndTheReasonIsGiven() throws Exception {
+        Path dir = Files.createTempDirectory("netd");
+        Files.writeString(dir.resolve("00-multinet.conflist"), "{\"name\":\"multinet\"}");
+        Files.writeString(dir.resolve("10-flannel.conflist"), "{\"cniVersion\":\"1.0.0\",\"name\":\"cbr0\",\"plugins\":[{\"type\":\"flannel\"}]}");
+        Files.writeString(dir.resolve("99-loopback.conf"), "{\"cniVersion\":\"1.0.0\",\"name\":\"lo\",\"type\":\"loopback\"}");
+        Files.writeString(dir.resolve("README"), "not a config");
+        NodeDaemon d = daemon(dir, null);
+        var chosen = d.primaryConfig().orElseThrow();
+        assertThat(chosen.name()).isEqualTo("cbr0");
+        assertThat(chosen.conf().get("plugins").get(0).get("type").asText()).isEqualTo("flannel");
+        assertThat(d.defaultSourceForTest()).contains("10-flannel.conflist").contains("first CNI config in " + dir + " by name");
+
+        NodeDaemon named = daemon(dir, dir.resolve("99-loopback.conf").toString());
+        assertThat(named.primaryConfig().orElseThrow().name()).isEqualTo("lo");
+        assertThat(named.defaultSourceForTest()).contains("named in multinet.node.primary-config");
+
+        Files.delete(dir.resolve("10-flannel.conflist"));
+        Files.delete(dir.resolve("99-loopback.conf"));
+        assertThat(daemon(dir, null).primaryConfig()).as("only our own config: no primary").isEmpty();
+        try (var s = Files.list(dir)) {
+            s.forEach(f -> f.toFile().delete());
+        }
+        Files.delete(dir);
+    }
+}
