@@ -413,8 +413,4 @@ public class NodeDaemon {
         return defaultSource;
     }
 
-    /** For tests: the node state last written. */
-    public MultiNetworkNodeStateStatus lastState() {
-        return lastState;
-    }
 }
