@@ -206,9 +206,9 @@ public class Delegator {
         for (int i = 0; i < plan.size(); i++) {
             ObjectNode a = plan.get(i);
             try {
+                // the plan is already on disk, so a crash here still lets DEL undo everything; results follow once
                 a.set("result", metrics.network("ADD", a.get("conf").path("name").asText(),
                         () -> runAttachment("ADD", req.containerId(), req.netns(), req.args(), a, null)));
-                cache.write(req.containerId(), entry);
             } catch (CniException e) {
                 List<String> cleanupErrors = undo(req.containerId(), req.netns(), req.args(), plan.subList(0, i + 1));
                 // A delegate whose DEL fails exactly as its ADD did (config it cannot load, binary missing,
@@ -229,6 +229,7 @@ public class Delegator {
                 throw new CniException(e.code(), message);
             }
         }
+        cache.write(req.containerId(), entry);
         metrics.attached(req.containerId(), plan.size());
         applyDefaultRoutes(req, plan, pod, podNs);
         if (pod != null) {

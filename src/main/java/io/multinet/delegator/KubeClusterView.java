@@ -119,8 +119,19 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
         return primary.read();
     }
 
+    /** The annotation is written after ADD has answered: the runtime does not wait for an API round trip. */
+    private final java.util.concurrent.ExecutorService statusWriter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "network-status");
+        t.setDaemon(true);
+        return t;
+    });
+
     @Override
     public void reportStatus(String namespace, String pod, ArrayNode networkStatus) {
+        statusWriter.execute(() -> writeStatus(namespace, pod, networkStatus));
+    }
+
+    private void writeStatus(String namespace, String pod, ArrayNode networkStatus) {
         try {
             ObjectNode patch = JSON.createObjectNode();
             patch.putObject("metadata").putObject("annotations").put(NetworkNames.NETWORK_STATUS_ANNOTATION,
@@ -155,6 +166,12 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
 
     @Override
     public void close() {
+        statusWriter.shutdown();
+        try {
+            statusWriter.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         pods.close();
         nads.close();
         networks.close();

@@ -54,7 +54,10 @@ class DelegatorIT {
         return Cidr.parse(cidr).contains(Cidr.parseAddress(addressWithLen.substring(0, addressWithLen.indexOf('/'))));
     }
 
+    /** The network-status annotation, once written (it is written just after ADD answers). */
     JsonNode status(String ns, String pod) throws Exception {
+        io.multinet.testing.OperatorHarness.eventually("network-status on " + pod, () -> client.pods().inNamespace(ns).withName(pod).get()
+                .getMetadata().getAnnotations().containsKey(io.multinet.NetworkNames.NETWORK_STATUS_ANNOTATION));
         return KubeClusterView.networkStatusOf(client.pods().inNamespace(ns).withName(pod).get());
     }
 

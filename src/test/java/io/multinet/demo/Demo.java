@@ -217,6 +217,8 @@ public final class Demo implements AutoCloseable {
             podAddresses.put(p[0], addrs);
             out.println();
             out.println("CNI result (eth0): " + JSON.readTree(result).path("ips").toString());
+            waitFor("the network-status annotation", () -> client.pods().inNamespace("default").withName(p[0]).get().getMetadata()
+                    .getAnnotations().containsKey(NetworkNames.NETWORK_STATUS_ANNOTATION));
             out.println(NetworkNames.NETWORK_STATUS_ANNOTATION + ":");
             out.println("  " + client.pods().inNamespace("default").withName(p[0]).get().getMetadata().getAnnotations()
                     .get(NetworkNames.NETWORK_STATUS_ANNOTATION).replace("\n", "\n  "));
