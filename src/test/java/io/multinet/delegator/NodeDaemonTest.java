@@ -52,26 +52,30 @@ import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 class NodeDaemonTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
+    /** Fixed names: the profile is read by more than one class loader, and each must mean the same node. */
+    static final String NODE_NETNS = "mn-nodedaemontest-node";
+    static final Path root = Path.of("target", "node-daemon-root").toAbsolutePath();
     static NetnsFixture netns;
     static Netns node;
-    static Path root;
 
     public static class Node implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
             try {
-                if (root == null) {
-                    root = Files.createTempDirectory("multinet-node");
-                    netns = new NetnsFixture();
-                    node = netns.create("node");
-                }
+                Files.createDirectories(root);
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
-            Map<String, String> m = io.multinet.testing.NodeRoot.settings(root, NodeSim.NODE, node,
+            Netns name = new NetnsFixture().adopt(NODE_NETNS);
+            return io.multinet.testing.NodeRoot.settings(root, NodeSim.NODE, name,
                     Path.of(System.getProperty("shim.binary", "target/multinet")));
-            return m;
         }
+    }
+
+    @org.junit.jupiter.api.BeforeAll
+    static void adoptTheNode() {
+        netns = new NetnsFixture();
+        node = netns.adopt(NODE_NETNS);
     }
 
     @Inject

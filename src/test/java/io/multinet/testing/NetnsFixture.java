@@ -51,6 +51,22 @@ public final class NetnsFixture implements AutoCloseable {
         return ns;
     }
 
+    /**
+     * A namespace with a fixed name, created if missing, tracked and removed like the others. For a
+     * namespace that must be known before a test's own code runs (a Quarkus test profile is read by
+     * more than one class loader, so a random name there would be made twice and leak once).
+     */
+    public Netns adopt(String name) {
+        boolean exists = run(List.of("ip", "netns", "list")).lines().anyMatch(l -> l.split(" ")[0].equals(name));
+        if (!exists) {
+            run(List.of("ip", "netns", "add", name));
+        }
+        Netns ns = new Netns(name);
+        namespaces.put(name, ns);
+        ns.ip("link", "set", "lo", "up");
+        return ns;
+    }
+
     public Netns get(String role) {
         return namespaces.get(role);
     }
