@@ -177,11 +177,13 @@ public class Delegator {
 
         List<ObjectNode> plan = new ArrayList<>();
         plan.add(attachment(def.name(), req.ifname(), true, def.conf()));
+        List<NetworkSelection> selections = List.of();
         if (pod != null) {
             try {
                 String annotation = pod.getMetadata().getAnnotations() == null ? null
                         : pod.getMetadata().getAnnotations().get(NetworkNames.NETWORKS_ANNOTATION);
-                for (NetworkSelection s : NetworkSelection.parse(annotation, podNs)) {
+                selections = NetworkSelection.parse(annotation, podNs);
+                for (NetworkSelection s : selections) {
                     if (s.ifname().equals(req.ifname())) {
                         throw NetworkSelection.invalid("interface name '" + s.ifname() + "' is the default network's");
                     }
@@ -231,7 +233,7 @@ public class Delegator {
         }
         cache.write(req.containerId(), entry);
         metrics.attached(req.containerId(), plan.size());
-        applyDefaultRoutes(req, plan, pod, podNs);
+        applyDefaultRoutes(req, selections);
         if (pod != null) {
             cluster.reportStatus(podNs, podName, networkStatus(plan));
         }
@@ -544,13 +546,7 @@ public class Delegator {
 
     // ---- after ADD -------------------------------------------------------------------------------
 
-    private void applyDefaultRoutes(CniRequest req, List<ObjectNode> plan, Pod pod, String podNs) {
-        if (pod == null) {
-            return;
-        }
-        String annotation = pod.getMetadata().getAnnotations() == null ? null
-                : pod.getMetadata().getAnnotations().get(NetworkNames.NETWORKS_ANNOTATION);
-        List<NetworkSelection> selections = NetworkSelection.parse(annotation, podNs);
+    private void applyDefaultRoutes(CniRequest req, List<NetworkSelection> selections) {
         for (NetworkSelection s : selections) {
             for (String gw : s.defaultRoute()) {
                 runner.replaceDefaultRoute(req.netns(), gw, s.ifname());

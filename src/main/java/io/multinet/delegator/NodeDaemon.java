@@ -223,22 +223,23 @@ public class NodeDaemon {
             writeCniConfig(def.get().name());
             readiness.markReady();
         }
-        removeDeletedNetworks();
-        reportNodeState(def.map(ClusterView.DefaultNetwork::name).orElse(null));
+        // one read of the cache per refresh serves both
+        Map<String, Integer> attachments = delegator.attachmentsByNetwork();
+        removeDeletedNetworks(attachments);
+        reportNodeState(def.map(ClusterView.DefaultNetwork::name).orElse(null), attachments);
     }
 
     /**
      * A network that is gone from the cluster leaves nothing on the node once no pod uses it: its
      * bridge, its host-local lease store and its flannel dataDir go.
      */
-    private void removeDeletedNetworks() {
+    private void removeDeletedNetworks(Map<String, Integer> inUse) {
         Map<String, io.multinet.api.v1alpha1.Allocation> now = new java.util.HashMap<>();
         for (MultiNetwork n : view.networks().getStore().list()) {
             if (n.getStatus() != null && n.getStatus().allocated != null) {
                 now.put(n.getMetadata().getName(), n.getStatus().allocated);
             }
         }
-        Map<String, Integer> inUse = delegator.attachmentsByNetwork();
         Map<String, io.multinet.api.v1alpha1.Allocation> keep = new java.util.HashMap<>(now);
         for (var e : known.entrySet()) {
             if (now.containsKey(e.getKey())) {
@@ -302,7 +303,7 @@ public class NodeDaemon {
         }
     }
 
-    private void reportNodeState(String defaultNetwork) {
+    private void reportNodeState(String defaultNetwork, Map<String, Integer> attachments) {
         MultiNetworkNodeStateStatus st = new MultiNetworkNodeStateStatus();
         st.delegator.version = version;
         st.delegator.ready = readiness.ready();
@@ -310,7 +311,6 @@ public class NodeDaemon {
         st.delegator.cniConfigFile = writtenConfig == null ? null : cniConfigPath().toString();
         st.delegator.defaultNetwork = defaultNetwork;
         st.delegator.defaultNetworkSource = defaultNetwork == null ? null : defaultSource;
-        Map<String, Integer> attachments = delegator.attachmentsByNetwork();
         List<MultiNetworkNodeStateStatus.Network> nets = new ArrayList<>();
         for (MultiNetwork n : view.networks().getStore().list()) {
             if (n.getStatus() == null || n.getStatus().allocated == null) {

@@ -3,14 +3,9 @@ package io.multinet.bench;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -127,7 +122,7 @@ public final class Bench implements AutoCloseable {
         netns.trackLeases(root.resolve("var/lib/cni/direct"));
         netns.track(Files.createDirectories(root.resolve("var/lib/multinet/cache")));
 
-        int port = freePort();
+        int port = io.multinet.testing.Loopback.freePort();
         List<String> cmd = new ArrayList<>(List.of("java"));
         cmd.addAll(List.of(io.multinet.operator.DelegatorDaemonSet.JVM_OPTIONS.split(" ")));
         cmd.addAll(List.of("-jar", project.resolve("target/quarkus-app/quarkus-run.jar").toString()));
@@ -143,18 +138,14 @@ public final class Bench implements AutoCloseable {
         daemon = pb.start();
         Path conflist = root.resolve("etc/cni/net.d").resolve(NetworkNames.CNI_CONFIG_FILE);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!(Files.exists(conflist) && status(port) == 200)) {
+        while (!(Files.exists(conflist) && io.multinet.testing.Loopback.httpStatus(port, "/q/health/ready") == 200)) {
             if (System.nanoTime() > deadline || !daemon.isAlive()) {
                 throw new IllegalStateException("the delegator did not become ready; see " + root.resolve("daemon.log"));
             }
             Thread.sleep(100);
         }
-        var list = JSON.readTree(conflist.toFile());
-        ObjectNode conf = (ObjectNode) list.get("plugins").get(0).deepCopy();
-        conf.put("name", list.get("name").asText());
-        conf.put("cniVersion", list.get("cniVersion").asText());
         conflistPluginConf = root.resolve("plugin.json");
-        Files.writeString(conflistPluginConf, conf.toString());
+        Files.writeString(conflistPluginConf, io.multinet.testing.NodeRoot.pluginConf(conflist));
         out.println("delegator ready (pid " + daemon.pid() + "), node namespace " + node.name() + ", JVM flags: " + io.multinet.operator.DelegatorDaemonSet.JVM_OPTIONS);
     }
 
@@ -413,24 +404,6 @@ public final class Bench implements AutoCloseable {
 
     static String us(long ns) {
         return String.format("%.0f us", ns / 1e3);
-    }
-
-    static int status(int port) {
-        try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/health/ready"))
-                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (var s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     @Override

@@ -149,14 +149,6 @@ class NodeDaemonTest {
         return env;
     }
 
-    /** What a runtime passes a plugin of the conflist: the plugin's object with the list's name and version. */
-    static String pluginConf(Path conflist) throws IOException {
-        JsonNode list = JSON.readTree(conflist.toFile());
-        var conf = (com.fasterxml.jackson.databind.node.ObjectNode) list.get("plugins").get(0).deepCopy();
-        conf.put("name", list.get("name").asText());
-        conf.put("cniVersion", list.get("cniVersion").asText());
-        return conf.toString();
-    }
 
     @Test
     void installsServesAndAttachesThroughTheShim() throws Exception {
@@ -206,14 +198,14 @@ class NodeDaemonTest {
         assertThat(state.networks.get(1).subnet).isEqualTo("172.112.9.1/24");
 
         // CNI is served on the socket only: the TCP port refuses it
-        given().body(pluginConf(conflist)).header("X-CNI-Command", "VERSION").post("/cni").then().statusCode(404);
+        given().body(io.multinet.testing.NodeRoot.pluginConf(conflist)).header("X-CNI-Command", "VERSION").post("/cni").then().statusCode(404);
 
         // the built shim, exec'd as a runtime does
         Netns box = netns.create("busybox");
         client.resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName("busybox").withNamespace("default")
                 .addToAnnotations("k8s.v1.cni.cncf.io/networks", "flannel2-conf").endMetadata()
                 .withNewSpec().withNodeName(NodeSim.NODE).endSpec().build()).create();
-        Shim add = shim(env("ADD", "c-shim", box, "default", "busybox"), pluginConf(conflist));
+        Shim add = shim(env("ADD", "c-shim", box, "default", "busybox"), io.multinet.testing.NodeRoot.pluginConf(conflist));
         assertThat(add.exit()).as(add.out()).isZero();
         JsonNode result = JSON.readTree(add.out());
         assertThat(result.get("cniVersion").asText()).isEqualTo("1.0.0");
@@ -223,13 +215,13 @@ class NodeDaemonTest {
                 .getStatus().networks.stream().filter(n -> n.name.equals("flannel2")).findFirst().orElseThrow().attachments == 1);
         assertThat(client.resources(MultiNetworkNodeState.class).withName(NodeSim.NODE).get().getStatus().networks.get(1).bridgePresent).isTrue();
 
-        Shim check = shim(env("CHECK", "c-shim", box, "default", "busybox"), pluginConf(conflist));
+        Shim check = shim(env("CHECK", "c-shim", box, "default", "busybox"), io.multinet.testing.NodeRoot.pluginConf(conflist));
         assertThat(check.exit()).as(check.out()).isZero();
         Shim bad = shim(env("ADD", "c-bad", box, "default", "nobody-knows"), "{\"cniVersion\":\"9.9.9\",\"socketPath\":\"" + socket + "\"}");
         assertThat(bad.exit()).isEqualTo(1);
         assertThat(JSON.readTree(bad.out()).get("code").asInt()).isEqualTo(1);
 
-        Shim del = shim(env("DEL", "c-shim", box, "default", "busybox"), pluginConf(conflist));
+        Shim del = shim(env("DEL", "c-shim", box, "default", "busybox"), io.multinet.testing.NodeRoot.pluginConf(conflist));
         assertThat(del.exit()).as(del.out()).isZero();
         assertThat(box.links()).containsExactly("lo");
 
@@ -249,7 +241,7 @@ class NodeDaemonTest {
         assertThat(text).doesNotContain("busybox").doesNotContain("c-shim").doesNotContain("172.112.9.");
 
         // with the daemon unreachable, ADD and DEL both say "try again later", never success
-        String noDaemon = pluginConf(conflist).replace(socket.toString(), root.resolve("run/multinet/gone.sock").toString());
+        String noDaemon = io.multinet.testing.NodeRoot.pluginConf(conflist).replace(socket.toString(), root.resolve("run/multinet/gone.sock").toString());
         for (String cmd : List.of("ADD", "DEL")) {
             Shim down = shim(env(cmd, "c-down", box, "default", "busybox"), noDaemon);
             assertThat(down.exit()).isEqualTo(1);

@@ -4,14 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,6 +34,7 @@ import io.multinet.flannel.SubnetEnv;
 import io.multinet.operator.Conditions;
 import io.multinet.testing.EtcdServer;
 import io.multinet.testing.FakeCluster;
+import io.multinet.testing.Loopback;
 import io.multinet.testing.Netns;
 import io.multinet.testing.NetnsFixture;
 
@@ -106,7 +102,7 @@ public final class Demo implements AutoCloseable {
                 A Kubernetes API server (fabric8's mock server in CRUD mode, on loopback, STAND-IN), a real
                 etcd, and one node: a network namespace with its own eth0 and eth1.""");
         api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        api.init(InetAddress.getLoopbackAddress(), freePort());
+        api.init(InetAddress.getLoopbackAddress(), Loopback.freePort());
         client = api.createClient();
         FakeCluster cluster = new FakeCluster(client).applyCrds();
         for (String ns : List.of("default", "multinet-system")) {
@@ -134,8 +130,8 @@ public final class Demo implements AutoCloseable {
         section("2. Start multinet", """
                 The built application twice, as the cluster would run it: the operator (Deployment) and the
                 delegator daemon on node1 (DaemonSet pod, MULTINET_ROLE=node).""");
-        int operatorPort = freePort();
-        int nodePort = freePort();
+        int operatorPort = Loopback.freePort();
+        int nodePort = Loopback.freePort();
         start("operator", operatorPort, Map.of(
                 "MULTINET_ROLE", "operator",
                 "MULTINET_OPERATOR_ETCD_ENDPOINTS", etcd.endpoint(),
@@ -145,10 +141,10 @@ public final class Demo implements AutoCloseable {
         Map<String, String> nodeEnv = io.multinet.testing.NodeRoot.env(io.multinet.testing.NodeRoot.settings(root, NODE, node,
                 project.resolve("target/multinet")));
         start("delegator", nodePort, nodeEnv);
-        waitFor("the operator is ready", () -> httpStatus(operatorPort, "/q/health/ready") == 200);
-        waitFor("the delegator answers", () -> httpStatus(nodePort, "/q/health/live") == 200);
+        waitFor("the operator is ready", () -> Loopback.httpStatus(operatorPort, "/q/health/ready") == 200);
+        waitFor("the delegator answers", () -> Loopback.httpStatus(nodePort, "/q/health/live") == 200);
         out.println("operator    http://127.0.0.1:" + operatorPort + "/q/health/ready -> 200");
-        out.println("delegator   http://127.0.0.1:" + nodePort + "/q/health/ready -> " + httpStatus(nodePort, "/q/health/ready")
+        out.println("delegator   http://127.0.0.1:" + nodePort + "/q/health/ready -> " + Loopback.httpStatus(nodePort, "/q/health/ready")
                 + " (not ready: no default network yet)");
 
         section("3. kubectl apply -f demo/networks.yaml", """
@@ -173,7 +169,7 @@ public final class Demo implements AutoCloseable {
         }
         out.println();
         out.println("etcd keys the operator wrote:");
-        etcdKeys().forEach((k, v) -> out.println("  " + k + " = " + v));
+        EtcdServer.keys(etcdClient).forEach((k, v) -> out.println("  " + k + " = " + v));
 
         section("4. flanneld on node1 (STAND-IN)", """
                 flanneld cannot run here, so this plays it exactly as the two flanneld pods would: each writes its
@@ -192,7 +188,7 @@ public final class Demo implements AutoCloseable {
         out.println("wrote " + a1.subnetFile + " and " + a2.subnetFile);
         out.println("put   /k8s/network2/subnets/172.112.88.0-24 (lease, PublicIP " + NODE_ETH1 + ")");
         Path conflist = root.resolve("etc/cni/net.d").resolve(NetworkNames.CNI_CONFIG_FILE);
-        waitFor("the delegator is ready and wrote its CNI config", () -> httpStatus(nodePort, "/q/health/ready") == 200 && Files.exists(conflist));
+        waitFor("the delegator is ready and wrote its CNI config", () -> Loopback.httpStatus(nodePort, "/q/health/ready") == 200 && Files.exists(conflist));
         out.println("delegator ready; " + conflist + ":");
         out.println("  " + Files.readString(conflist).strip().replace("\n", "\n  "));
 
@@ -260,13 +256,13 @@ public final class Demo implements AutoCloseable {
         out.println("IP leases:            " + listFiles(root.resolve("var/lib/cni/networks")));
         out.println("cache files:          " + listFiles(root.resolve("var/lib/multinet/cache")));
         out.println("flannel data files:   " + listFiles(root.resolve("var/lib/cni/flannel")));
-        out.println("etcd keys:            " + (etcdKeys().isEmpty() ? "(none)" : etcdKeys().keySet()));
+        out.println("etcd keys:            " + (EtcdServer.keys(etcdClient).isEmpty() ? "(none)" : EtcdServer.keys(etcdClient).keySet()));
         out.println("NADs:                 " + (client.resources(NetworkAttachmentDefinition.class).inAnyNamespace().list().getItems().isEmpty()
                 ? "(none)" : "left!"));
         check(node.links().equals(List.of("lo", "eth0", "eth1")), "node1 has links besides lo, eth0, eth1: " + node.links());
         check(listFiles(root.resolve("var/lib/cni/networks")).equals("(none)"), "IP leases are left");
         check(listFiles(root.resolve("var/lib/multinet/cache")).equals("(none)"), "cache files are left");
-        check(etcdKeys().isEmpty(), "etcd keys are left: " + etcdKeys().keySet());
+        check(EtcdServer.keys(etcdClient).isEmpty(), "etcd keys are left: " + EtcdServer.keys(etcdClient).keySet());
         if (!problems.isEmpty()) {
             throw new IllegalStateException(String.join("; ", problems));
         }
@@ -300,10 +296,6 @@ public final class Demo implements AutoCloseable {
     }
 
     private String shim(String command, String pod, Netns sandbox, Path conflist) throws Exception {
-        var list = JSON.readTree(conflist.toFile());
-        var conf = (com.fasterxml.jackson.databind.node.ObjectNode) list.get("plugins").get(0).deepCopy();
-        conf.put("name", list.get("name").asText());
-        conf.put("cniVersion", list.get("cniVersion").asText());
         ProcessBuilder pb = new ProcessBuilder(root.resolve("opt/cni/bin/multinet").toString());
         pb.environment().clear();
         pb.environment().putAll(Map.of("CNI_COMMAND", command, "CNI_CONTAINERID", "cid-" + pod, "CNI_NETNS", sandbox.path(),
@@ -311,7 +303,7 @@ public final class Demo implements AutoCloseable {
                 "CNI_PATH", root.resolve("opt/cni/bin").toString()));
         Process p = pb.start();
         try (var in = p.getOutputStream()) {
-            in.write(conf.toString().getBytes(StandardCharsets.UTF_8));
+            in.write(io.multinet.testing.NodeRoot.pluginConf(conflist).getBytes(StandardCharsets.UTF_8));
         }
         String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {
@@ -337,14 +329,6 @@ public final class Demo implements AutoCloseable {
 
     private NetworkAttachmentDefinition nad(String name) {
         return client.resources(NetworkAttachmentDefinition.class).inNamespace("default").withName(name).get();
-    }
-
-    private Map<String, String> etcdKeys() throws Exception {
-        Map<String, String> keys = new java.util.TreeMap<>();
-        etcdClient.getKVClient().get(bytes("\0"), io.etcd.jetcd.options.GetOption.builder().withRange(bytes("\u00ff")).build())
-                .get(10, TimeUnit.SECONDS).getKvs().forEach(kv -> keys.put(kv.getKey().toString(StandardCharsets.UTF_8),
-                        kv.getValue().toString(StandardCharsets.UTF_8)));
-        return keys;
     }
 
     static io.etcd.jetcd.ByteSequence bytes(String s) {
@@ -382,18 +366,6 @@ public final class Demo implements AutoCloseable {
         out.println(role + " log: " + log);
     }
 
-    private static int httpStatus(int port, String path) {
-        try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
-    }
-
     private void waitFor(String what, Supplier<Boolean> condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
@@ -412,12 +384,6 @@ public final class Demo implements AutoCloseable {
             Thread.sleep(200);
         }
         throw new IllegalStateException("timed out waiting until " + what + "; logs in " + root);
-    }
-
-    private static int freePort() throws IOException {
-        try (var s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.multinet.testing;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -75,8 +75,8 @@ public final class EtcdServer implements AutoCloseable {
         String id = UUID.randomUUID().toString().substring(0, 8);
         this.dataDir = Path.of("target", "etcd", id).toAbsolutePath();
         this.log = Path.of("target", "etcd", id + ".log").toAbsolutePath();
-        this.clientPort = freePort();
-        this.peerPort = freePort();
+        this.clientPort = Loopback.freePort();
+        this.peerPort = Loopback.freePort();
     }
 
     /** Starts etcd and returns once it answers /health. */
@@ -177,12 +177,21 @@ public final class EtcdServer implements AutoCloseable {
         throw new IllegalStateException("etcd did not become healthy in 30 s; see " + log);
     }
 
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+    /** Every key in an etcd with its value, ordered by key. */
+    public static Map<String, String> keys(io.etcd.jetcd.Client client) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        try {
+            client.getKVClient().get(bytes("\0"), io.etcd.jetcd.options.GetOption.builder().withRange(bytes("\u00ff")).build())
+                    .get(10, TimeUnit.SECONDS).getKvs().forEach(kv -> out.put(kv.getKey().toString(java.nio.charset.StandardCharsets.UTF_8),
+                            kv.getValue().toString(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot list etcd keys", e);
         }
+        return out;
+    }
+
+    private static io.etcd.jetcd.ByteSequence bytes(String s) {
+        return io.etcd.jetcd.ByteSequence.from(s, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     static void sleep(long ms) {

@@ -31,6 +31,20 @@ public final class NodeRoot {
         return m;
     }
 
+    /** What a runtime passes the plugin of a conflist: its object with the list's name and cniVersion. */
+    public static String pluginConf(Path conflist) {
+        try {
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            var list = json.readTree(conflist.toFile());
+            var conf = (com.fasterxml.jackson.databind.node.ObjectNode) list.get("plugins").get(0).deepCopy();
+            conf.put("name", list.get("name").asText());
+            conf.put("cniVersion", list.get("cniVersion").asText());
+            return conf.toString();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read " + conflist, e);
+        }
+    }
+
     /** The same as environment variables, for a process started from the built jar. */
     public static Map<String, String> env(Map<String, String> settings) {
         Map<String, String> env = new LinkedHashMap<>();

@@ -5,14 +5,12 @@ import static org.awaitility.Awaitility.await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -104,15 +102,7 @@ public final class OperatorHarness implements AutoCloseable {
 
     /** Every key in etcd with its value. */
     public Map<String, String> etcdKeys() {
-        Map<String, String> out = new LinkedHashMap<>();
-        try {
-            etcdClient.getKVClient().get(bytes("\0"), GetOption.builder().withRange(bytes("\u00ff")).build())
-                    .get(10, TimeUnit.SECONDS).getKvs()
-                    .forEach(kv -> out.put(kv.getKey().toString(StandardCharsets.UTF_8), kv.getValue().toString(StandardCharsets.UTF_8)));
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot list etcd keys", e);
-        }
-        return out;
+        return EtcdServer.keys(etcdClient);
     }
 
     public void etcdPut(String key, String value) throws Exception {
