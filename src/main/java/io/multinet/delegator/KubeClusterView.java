@@ -68,11 +68,16 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
         return networks;
     }
 
+    /** The pod as this node's informer has it, without asking the API server. */
+    public Optional<Pod> cachedPod(String namespace, String name) {
+        return Optional.ofNullable(pods.getStore().getByKey(namespace + "/" + name));
+    }
+
     @Override
     public Optional<Pod> pod(String namespace, String name) {
-        Pod cached = pods.getStore().getByKey(namespace + "/" + name);
-        if (cached != null) {
-            return Optional.of(cached);
+        Optional<Pod> cached = cachedPod(namespace, name);
+        if (cached.isPresent()) {
+            return cached;
         }
         // The runtime may call ADD before our watch has delivered the pod: read it, briefly retrying.
         long deadline = System.nanoTime() + podWait.toNanos();
@@ -136,7 +141,9 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
             ObjectNode patch = JSON.createObjectNode();
             patch.putObject("metadata").putObject("annotations").put(NetworkNames.NETWORK_STATUS_ANNOTATION,
                     JSON.writerWithDefaultPrettyPrinter().writeValueAsString(networkStatus));
-            client.pods().inNamespace(namespace).withName(pod).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+            // patched through a bare item: patching by name makes the client GET the pod first
+            client.pods().resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName(pod).withNamespace(namespace)
+                    .endMetadata().build()).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
         } catch (IOException | KubernetesClientException e) {
             // the pod is attached; a missing annotation must not fail the ADD
             LOG.warnf("cannot write %s on %s/%s: %s", NetworkNames.NETWORK_STATUS_ANNOTATION, namespace, pod, e.getMessage());

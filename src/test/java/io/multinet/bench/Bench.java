@@ -2,13 +2,11 @@ package io.multinet.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -23,10 +21,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.multinet.NetworkNames;
 import io.multinet.api.v1alpha1.Allocation;
 import io.multinet.api.v1alpha1.MultiNetwork;
@@ -56,6 +51,7 @@ public final class Bench implements AutoCloseable {
     private NetnsFixture netns;
     private Netns node;
     private Process daemon;
+    private int port;
     private Path conflistPluginConf;
     private final List<ObjectNode> directConfs = new ArrayList<>();
     private final List<String> rows = new ArrayList<>();
@@ -76,6 +72,7 @@ public final class Bench implements AutoCloseable {
             long rssStart = b.rssKb();
             b.throughput(pods);
             long rssAfter = b.rssKb();
+            b.nativeMemory();
             b.row("Daemon RSS after start / after throughput (JVM flags of the DaemonSet)", rssStart / 1024 + " MiB", rssAfter / 1024 + " MiB", "goal <= 64 MiB");
             b.out.println();
             b.out.println("| measurement | delegator | direct / reference | ratio or note |");
@@ -91,8 +88,7 @@ public final class Bench implements AutoCloseable {
     }
 
     void setUp() throws Exception {
-        api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        api.init(InetAddress.getLoopbackAddress(), 0);
+        api = io.multinet.testing.MockApi.start();
         client = api.createClient();
         new FakeCluster(client).applyCrds();
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build()).create();
@@ -122,9 +118,14 @@ public final class Bench implements AutoCloseable {
         netns.trackLeases(root.resolve("var/lib/cni/direct"));
         netns.track(Files.createDirectories(root.resolve("var/lib/multinet/cache")));
 
-        int port = io.multinet.testing.Loopback.freePort();
+        port = io.multinet.testing.Loopback.freePort();
         List<String> cmd = new ArrayList<>(List.of("java"));
         cmd.addAll(List.of(io.multinet.operator.DelegatorDaemonSet.JVM_OPTIONS.split(" ")));
+        // DAEMON_JVM_EXTRA: flags to try next to the DaemonSet's (e.g. -XX:NativeMemoryTracking=summary)
+        String extra = System.getenv().getOrDefault("DAEMON_JVM_EXTRA", "").strip();
+        if (!extra.isEmpty()) {
+            cmd.addAll(List.of(extra.split("\\s+")));
+        }
         cmd.addAll(List.of("-jar", project.resolve("target/quarkus-app/quarkus-run.jar").toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> env = pb.environment();
@@ -236,8 +237,11 @@ public final class Bench implements AutoCloseable {
         List<Long> delegBoth = new ArrayList<>();
         List<Long> dirBoth = new ArrayList<>();
         for (int i = 0; i < pods + 10; i++) {
+            createPod("lat" + i);
+        }
+        double[] before = daemonTimes();
+        for (int i = 0; i < pods + 10; i++) {
             String pod = "lat" + i;
-            createPod(pod);
             Netns sandbox = netns.create(pod);
             long[] a;
             long[] b;
@@ -266,8 +270,23 @@ public final class Bench implements AutoCloseable {
             row("ADD+DEL, default + 2 flannel attachments, " + pods + " pods, " + p[0], ms(d), ms(r),
                     String.format("%.2fx, +%s", (double) d / r, ms(d - r)));
         }
+        double[] after = daemonTimes();
+        double adds = after[0] - before[0];
+        double inDaemon = (after[1] - before[1]) / adds;
+        double inDelegates = (after[2] - before[2]) / adds;
+        row("ADD inside the daemon, mean: all / running the three networks (flannel contract + plugin execs) / the rest",
+                ms((long) (inDaemon * 1e9)), ms((long) (inDelegates * 1e9)), "the rest: " + ms((long) ((inDaemon - inDelegates) * 1e9)));
         row("ADD alone p50", ms(pct(delegAdd, 0.5)), ms(pct(dirAdd, 0.5)), String.format("%.2fx", (double) pct(delegAdd, 0.5) / pct(dirAdd, 0.5)));
         row("DEL alone p50", ms(pct(delegDel, 0.5)), ms(pct(dirDel, 0.5)), String.format("%.2fx", (double) pct(delegDel, 0.5) / pct(dirDel, 0.5)));
+    }
+
+    /** From the daemon's own metrics: ADD requests, seconds in ADD, seconds in the networks' ADDs. */
+    double[] daemonTimes() {
+        String m = io.multinet.testing.Loopback.get(port, "/q/metrics");
+        var add = Map.of("command", "ADD");
+        return new double[] { io.multinet.testing.PrometheusText.value(m, "multinet_cni_request_duration_seconds_count", add),
+                io.multinet.testing.PrometheusText.value(m, "multinet_cni_request_duration_seconds_sum", add),
+                io.multinet.testing.PrometheusText.value(m, "multinet_cni_network_duration_seconds_sum", add) };
     }
 
     // ---- 2. the native hop -----------------------------------------------------------------------
@@ -372,6 +391,15 @@ public final class Bench implements AutoCloseable {
         return -1;
     }
 
+    /** With DAEMON_JVM_EXTRA=-XX:NativeMemoryTracking=summary: where the daemon's memory goes. */
+    void nativeMemory() throws Exception {
+        if (System.getenv().getOrDefault("DAEMON_JVM_EXTRA", "").contains("NativeMemoryTracking")) {
+            Process p = new ProcessBuilder("jcmd", String.valueOf(daemon.pid()), "VM.native_memory", "summary").redirectErrorStream(true).start();
+            out.println(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            p.waitFor();
+        }
+    }
+
     interface Action {
         void run() throws Exception;
     }
@@ -415,6 +443,12 @@ public final class Bench implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        try {
+            // kept for a look after the run: the temporary root goes below
+            Files.copy(root.resolve("daemon.log"), project.resolve("target/bench-daemon.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            out.println("no daemon log: " + e.getMessage());
         }
         if (netns != null) {
             netns.close();

@@ -24,7 +24,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.multinet.api.v1alpha1.Cidr;
 import io.multinet.cni.CniException;
@@ -32,7 +31,6 @@ import io.multinet.testing.Netns;
 import io.multinet.testing.NodeSim;
 
 /** The delegator with the real reference plugins in real network namespaces, and the mock API server. */
-@EnableKubernetesMockClient(crud = true)
 class DelegatorIT {
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -42,12 +40,16 @@ class DelegatorIT {
 
     @BeforeEach
     void setUp() throws Exception {
+        server = io.multinet.testing.MockApi.start();
+        client = server.createClient();
         sim = new NodeSim(client, false, List.of());
     }
 
     @AfterEach
     void tearDown() {
         sim.close();
+        client.close();
+        server.destroy();
     }
 
     static boolean inside(String cidr, String addressWithLen) {
@@ -98,6 +100,38 @@ class DelegatorIT {
 
         sim.del(box, "c-busybox", "default", "busybox");
         assertThat(box.links()).containsExactly("lo");
+    }
+
+    /** What the node daemon asked the API server for since the last call. */
+    List<String> apiRequests() throws InterruptedException {
+        List<String> out = new java.util.ArrayList<>();
+        for (var r = server.takeRequest(50, java.util.concurrent.TimeUnit.MILLISECONDS); r != null;
+                r = server.takeRequest(50, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            out.add(r.getMethod() + " " + r.getPath());
+        }
+        return out;
+    }
+
+    @Test
+    void addOfAPodTheInformerHasMakesNoApiRead() throws Exception {
+        Netns box = sim.netns.create("informed");
+        sim.pod("default", "informed", "flannel2-conf");
+        io.multinet.testing.OperatorHarness.eventually("the informer has the pod", () -> sim.view.cachedPod("default", "informed").isPresent());
+        apiRequests();
+        sim.add(box, "c-informed", "default", "informed", "1.0.0");
+        List<String> during = new java.util.ArrayList<>();
+        io.multinet.testing.OperatorHarness.eventually("the network-status write", () -> {
+            try {
+                during.addAll(apiRequests());
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return during.stream().anyMatch(r -> r.startsWith("PATCH"));
+        });
+        // no pod or NAD read: the daemon's one call for this ADD is the network-status PATCH, after it answered
+        assertThat(during).singleElement().asString().startsWith("PATCH /api/v1/namespaces/default/pods/informed");
+        assertThat(addresses(box, "net1")).hasSize(1);
+        sim.del(box, "c-informed", "default", "informed");
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.multinet.demo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,11 +18,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.multinet.NetworkNames;
 import io.multinet.api.nad.NetworkAttachmentDefinition;
 import io.multinet.api.v1alpha1.Allocation;
@@ -101,8 +97,7 @@ public final class Demo implements AutoCloseable {
         section("1. A cluster on one machine", """
                 A Kubernetes API server (fabric8's mock server in CRUD mode, on loopback, STAND-IN), a real
                 etcd, and one node: a network namespace with its own eth0 and eth1.""");
-        api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-        api.init(InetAddress.getLoopbackAddress(), Loopback.freePort());
+        api = io.multinet.testing.MockApi.start(Loopback.freePort());
         client = api.createClient();
         FakeCluster cluster = new FakeCluster(client).applyCrds();
         for (String ns : List.of("default", "multinet-system")) {

@@ -23,6 +23,19 @@ public final class Loopback {
         }
     }
 
+    /** The body of GET http://127.0.0.1:port/path. */
+    public static String get(int port, String path) {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            throw new IllegalStateException("GET " + path + " on port " + port + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
     /** HTTP status of GET http://127.0.0.1:port/path, or -1 when nothing answers. */
     public static int httpStatus(int port, String path) {
         try {
