@@ -18,6 +18,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public class ExecPluginRunner implements PluginRunner {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Drains plugins' stdout and stderr. Reused threads: with fewer than three CPUs the common pool
+     * falls back to a new thread per task, two per plugin exec on the ADD path.
+     */
+    private static final java.util.concurrent.ExecutorService READERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "plugin-output");
+        t.setDaemon(true);
+        return t;
+    });
     private final List<String> dirs;
     private final Duration timeout;
     private final List<String> prefix;
@@ -79,8 +88,8 @@ public class ExecPluginRunner implements PluginRunner {
         pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
         try {
             Process p = pb.start();
-            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
-            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()), READERS);
+            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()), READERS);
             try (var in = p.getOutputStream()) {
                 in.write(stdin);
             } catch (IOException ignored) {

@@ -6,9 +6,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
+
+import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,13 +26,37 @@ import io.multinet.cni.CniException;
  */
 public class AttachmentCache {
 
+    private static final Logger LOG = Logger.getLogger(AttachmentCache.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Container IDs become file names: keep them to what runtimes use. */
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,254}");
     private final Path dir;
+    /**
+     * The networks (CNI config names) of every cached container, kept as the files are written and
+     * removed: the node state counts attachments every refresh without reading each file.
+     */
+    private final Map<String, List<String>> networks = new ConcurrentHashMap<>();
 
     public AttachmentCache(Path dir) {
         this.dir = dir;
+        for (String id : containers()) {
+            try {
+                read(id).ifPresent(e -> networks.put(id, networksOf(e)));
+            } catch (CniException e) {
+                LOG.warnf("skipping cache entry %s: %s", id, e.getMessage());
+            }
+        }
+    }
+
+    private static List<String> networksOf(ObjectNode entry) {
+        List<String> out = new ArrayList<>();
+        entry.path("attachments").forEach(a -> out.add(a.path("conf").path("name").asText()));
+        return List.copyOf(out);
+    }
+
+    /** Networks of each cached container, without touching the disk. */
+    public Map<String, List<String>> networks() {
+        return Collections.unmodifiableMap(networks);
     }
 
     public static void requireSafeId(String containerId) {
@@ -51,6 +80,7 @@ public class AttachmentCache {
     public void write(String containerId, ObjectNode entry) {
         try {
             writeAtomically(dir.resolve(containerId), JSON.writeValueAsBytes(entry));
+            networks.put(containerId, networksOf(entry));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new CniException(CniException.IO_FAILURE, "cannot encode cache entry: " + e.getOriginalMessage());
         }
@@ -59,6 +89,7 @@ public class AttachmentCache {
     public void delete(String containerId) {
         try {
             Files.deleteIfExists(dir.resolve(containerId));
+            networks.remove(containerId);
         } catch (IOException e) {
             throw new CniException(CniException.IO_FAILURE, "cannot remove cache entry for " + containerId + ": " + e.getMessage());
         }

@@ -61,9 +61,7 @@ public class Delegator {
         this.options = options;
         this.cache = new AttachmentCache(options.cacheDir());
         this.metrics = metrics;
-        for (String id : cache.containers()) {
-            cache.read(id).ifPresent(e -> metrics.attached(id, e.path("attachments").size()));
-        }
+        cache.networks().forEach((id, networks) -> metrics.attached(id, networks.size()));
     }
 
     public DelegatorMetrics metrics() {
@@ -81,13 +79,7 @@ public class Delegator {
     /** Attachments currently cached, by the CNI config name of their network. */
     public Map<String, Integer> attachmentsByNetwork() {
         Map<String, Integer> out = new HashMap<>();
-        for (String id : cache.containers()) {
-            try {
-                cache.read(id).ifPresent(e -> e.path("attachments").forEach(a -> out.merge(a.path("conf").path("name").asText(), 1, Integer::sum)));
-            } catch (CniException e) {
-                LOG.warnf("skipping cache entry %s: %s", id, e.getMessage());
-            }
-        }
+        cache.networks().values().forEach(networks -> networks.forEach(n -> out.merge(n, 1, Integer::sum)));
         return out;
     }
 
@@ -255,40 +247,12 @@ public class Delegator {
             throw new CniException(CniException.INVALID_SELECTION, "network " + s.namespace() + "/" + s.name()
                     + " is in another namespace and namespace isolation is on (global namespaces: " + options.globalNamespaces() + ")");
         }
-        NetworkAttachmentDefinition nad = cluster.nad(s.namespace(), s.name()).orElseThrow(() -> new CniException(
-                CniException.INVALID_SELECTION, "NetworkAttachmentDefinition " + s.namespace() + "/" + s.name() + " does not exist"));
-        ObjectNode conf;
-        try {
-            JsonNode n = JSON.readTree(nad.getSpec() == null || nad.getSpec().config == null ? "" : nad.getSpec().config);
-            if (!(n instanceof ObjectNode o)) {
-                throw new IOException("not a JSON object");
-            }
-            conf = o;
-        } catch (IOException e) {
-            throw new CniException(CniException.INVALID_CONFIG, "NetworkAttachmentDefinition " + s.namespace() + "/" + s.name()
-                    + " has an invalid spec.config: " + e.getMessage());
+        Optional<NetworkAttachmentDefinition> nad = cluster.nad(s.namespace(), s.name());
+        if (nad.isEmpty()) {
+            nadConfigs.remove(s.namespace() + "/" + s.name());
+            throw new CniException(CniException.INVALID_SELECTION, "NetworkAttachmentDefinition " + s.namespace() + "/" + s.name() + " does not exist");
         }
-        if (!conf.has("name")) {
-            conf.put("name", s.name());
-        }
-        String where = "NetworkAttachmentDefinition " + s.namespace() + "/" + s.name();
-        try {
-            CniVersions.requireSupported(conf.path("cniVersion").asText(null));
-        } catch (CniException e) {
-            throw new CniException(CniException.INVALID_CONFIG, where + ": " + e.getMessage());
-        }
-        if (conf.has("plugins")) {
-            if (!conf.get("plugins").isArray() || conf.get("plugins").isEmpty()) {
-                throw new CniException(CniException.INVALID_CONFIG, where + ": plugins must be a non-empty list");
-            }
-            for (JsonNode p : conf.get("plugins")) {
-                if (!p.path("type").isTextual()) {
-                    throw new CniException(CniException.INVALID_CONFIG, where + ": a plugin has no type");
-                }
-            }
-        } else if (!conf.path("type").isTextual()) {
-            throw new CniException(CniException.INVALID_CONFIG, where + ": config has neither type nor plugins");
-        }
+        ObjectNode conf = nadConfig(nad.get()).deepCopy();
         ObjectNode runtime = JSON.createObjectNode();
         if (!s.ips().isEmpty()) {
             runtime.set("ips", JSON.valueToTree(s.ips()));
@@ -309,6 +273,67 @@ public class Delegator {
             conf.set("multinetCniArgs", s.cniArgs());
         }
         return conf;
+    }
+
+    /** A NAD's parsed and checked config (or why it is unusable), for the resourceVersion it was read at. */
+    private record ParsedNad(String resourceVersion, ObjectNode conf, CniException problem) {
+    }
+
+    /** Parsed once per change of a NAD, not on every ADD that selects it. */
+    private final Map<String, ParsedNad> nadConfigs = new ConcurrentHashMap<>();
+
+    /** The NAD's config, parsed and checked; shared, so callers copy it before changing it. */
+    ObjectNode nadConfig(NetworkAttachmentDefinition nad) {
+        String key = nad.getMetadata().getNamespace() + "/" + nad.getMetadata().getName();
+        String version = nad.getMetadata().getResourceVersion();
+        ParsedNad parsed = nadConfigs.get(key);
+        if (parsed == null || version == null || !version.equals(parsed.resourceVersion())) {
+            parsed = parseNad(nad, key);
+            nadConfigs.put(key, parsed);
+        }
+        if (parsed.problem() != null) {
+            throw new CniException(parsed.problem().code(), parsed.problem().getMessage());
+        }
+        return parsed.conf();
+    }
+
+    private static ParsedNad parseNad(NetworkAttachmentDefinition nad, String key) {
+        String version = nad.getMetadata().getResourceVersion();
+        String where = "NetworkAttachmentDefinition " + key;
+        ObjectNode conf;
+        try {
+            JsonNode n = JSON.readTree(nad.getSpec() == null || nad.getSpec().config == null ? "" : nad.getSpec().config);
+            if (!(n instanceof ObjectNode o)) {
+                throw new IOException("not a JSON object");
+            }
+            conf = o;
+        } catch (IOException e) {
+            return new ParsedNad(version, null, new CniException(CniException.INVALID_CONFIG, where + " has an invalid spec.config: " + e.getMessage()));
+        }
+        if (!conf.has("name")) {
+            conf.put("name", nad.getMetadata().getName());
+        }
+        try {
+            CniVersions.requireSupported(conf.path("cniVersion").asText(null));
+        } catch (CniException e) {
+            return new ParsedNad(version, null, new CniException(CniException.INVALID_CONFIG, where + ": " + e.getMessage()));
+        }
+        String problem = null;
+        if (conf.has("plugins")) {
+            if (!conf.get("plugins").isArray() || conf.get("plugins").isEmpty()) {
+                problem = "plugins must be a non-empty list";
+            } else {
+                for (JsonNode p : conf.get("plugins")) {
+                    if (!p.path("type").isTextual()) {
+                        problem = "a plugin has no type";
+                    }
+                }
+            }
+        } else if (!conf.path("type").isTextual()) {
+            problem = "config has neither type nor plugins";
+        }
+        return problem != null ? new ParsedNad(version, null, new CniException(CniException.INVALID_CONFIG, where + ": " + problem))
+                : new ParsedNad(version, conf, null);
     }
 
     // ---- running delegates ---------------------------------------------------------------------

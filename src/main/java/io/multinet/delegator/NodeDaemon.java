@@ -21,6 +21,7 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -69,6 +70,8 @@ public class NodeDaemon {
     private ScheduledExecutorService refresher;
     private String writtenConfig;
     private MultiNetworkNodeStateStatus lastState;
+    /** When the node state was last written (System.nanoTime). */
+    private long lastWrite;
     private String defaultSource;
     /** Networks seen on the last refresh, so a deleted one's bridge and IPAM store can be removed. */
     private Map<String, io.multinet.api.v1alpha1.Allocation> known = Map.of();
@@ -345,7 +348,9 @@ public class NodeDaemon {
         st.addresses = hostAddresses();
         st.networks = nets;
         st.networkCount = nets.size();
-        if (lastState != null && JSON.valueToTree(lastState).equals(JSON.valueToTree(st))) {
+        long now = System.nanoTime();
+        if (lastState != null && !worthWriting(JSON.valueToTree(lastState), JSON.valueToTree(st),
+                now - lastWrite >= settings.attachmentsReportInterval().toNanos())) {
             return;
         }
         try {
@@ -357,6 +362,7 @@ public class NodeDaemon {
                 fresh.getMetadata().setLabels(NetworkNames.delegatorLabels());
                 current = client.resource(fresh).create();
             }
+            lastWrite = now;
             if (current.getStatus() != null && JSON.valueToTree(current.getStatus()).equals(JSON.valueToTree(st))) {
                 lastState = st;
                 return;
@@ -367,6 +373,23 @@ public class NodeDaemon {
         } catch (KubernetesClientException e) {
             LOG.warnf("cannot write MultiNetworkNodeState %s: %s", nodeName, e.getMessage());
         }
+    }
+
+    /**
+     * Whether a new node state is worth an API write: any change but the attachment counts at once,
+     * a change in counts alone only once the report interval has passed.
+     */
+    static boolean worthWriting(JsonNode last, JsonNode next, boolean intervalPassed) {
+        if (last.equals(next)) {
+            return false;
+        }
+        return intervalPassed || !withoutCounts(last).equals(withoutCounts(next));
+    }
+
+    private static JsonNode withoutCounts(JsonNode state) {
+        JsonNode copy = state.deepCopy();
+        copy.path("networks").forEach(n -> ((ObjectNode) n).remove("attachments"));
+        return copy;
     }
 
     /** IPv4 addresses of the node's interfaces (not loopback). */

@@ -70,6 +70,14 @@ public interface NodeSettings {
     java.time.Duration refreshInterval();
 
     /**
+     * How often a change in attachment counts alone is written to the node state. Pods come and go
+     * all the time; written on every refresh, counts would cost an API write per node every few
+     * seconds and wake the operator each time. Any health change is still written at once.
+     */
+    @WithDefault("30s")
+    java.time.Duration attachmentsReportInterval();
+
+    /**
      * Run delegate plugins inside this named network namespace. Only for a node played by a network
      * namespace (tests and the demo); unset on a real node, where the daemon is in the host's.
      */

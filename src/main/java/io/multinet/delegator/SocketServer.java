@@ -84,7 +84,9 @@ public class SocketServer implements AutoCloseable {
     }
 
     private static void serve(SocketChannel ch, Function<Request, Response> handler) {
-        try (ch; InputStream in = Channels.newInputStream(ch); OutputStream out = Channels.newOutputStream(ch)) {
+        // buffered: the request is parsed byte by byte, and an unbuffered channel stream makes each byte a read(2)
+        try (ch; InputStream in = new java.io.BufferedInputStream(Channels.newInputStream(ch), 8192);
+                OutputStream out = Channels.newOutputStream(ch)) {
             Response response;
             try {
                 response = handler.apply(read(in));

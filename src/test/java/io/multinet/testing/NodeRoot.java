@@ -27,6 +27,7 @@ public final class NodeRoot {
         m.put("multinet.node.plugin-dirs", "/usr/lib/cni");
         m.put("multinet.node.shim-source", shim.toString());
         m.put("multinet.node.refresh-interval", "200ms");
+        m.put("multinet.node.attachments-report-interval", "200ms");
         m.put("multinet.node.plugin-netns", node.name());
         return m;
     }

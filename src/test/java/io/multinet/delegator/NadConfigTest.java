@@ -1,0 +1,53 @@
+package io.multinet.delegator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.multinet.api.nad.NetworkAttachmentDefinition;
+import io.multinet.api.nad.NetworkAttachmentDefinitionSpec;
+import io.multinet.cni.CniException;
+
+/** NAD configs are parsed and checked once per change of the NAD, not on every ADD. */
+class NadConfigTest {
+
+    final Delegator delegator = new Delegator(null, null, new Delegator.Options(Path.of("/nonexistent"), null, false, List.of()),
+            new DelegatorMetrics(new SimpleMeterRegistry()));
+
+    static NetworkAttachmentDefinition nad(String version, String config) {
+        NetworkAttachmentDefinition n = new NetworkAttachmentDefinition();
+        n.setMetadata(new ObjectMetaBuilder().withNamespace("team-a").withName("blue").withResourceVersion(version).build());
+        n.setSpec(new NetworkAttachmentDefinitionSpec());
+        n.getSpec().config = config;
+        return n;
+    }
+
+    @Test
+    void parsedOncePerResourceVersionAndAgainAfterAnEdit() {
+        var first = delegator.nadConfig(nad("1", "{\"cniVersion\":\"1.0.0\",\"type\":\"bridge\"}"));
+        assertThat(first.get("name").asText()).as("name defaults to the NAD's").isEqualTo("blue");
+        assertThat(delegator.nadConfig(nad("1", "{\"cniVersion\":\"1.0.0\",\"type\":\"bridge\"}"))).isSameAs(first);
+        var edited = delegator.nadConfig(nad("2", "{\"cniVersion\":\"1.0.0\",\"type\":\"macvlan\"}"));
+        assertThat(edited.get("type").asText()).isEqualTo("macvlan");
+    }
+
+    @Test
+    void aBrokenConfigNamesTheNadEveryTimeUntilItIsFixed() {
+        for (int i = 0; i < 2; i++) {
+            assertThatThrownBy(() -> delegator.nadConfig(nad("5", "{\"cniVersion\":\"1.0.0\"}"))).isInstanceOf(CniException.class)
+                    .hasMessage("NetworkAttachmentDefinition team-a/blue: config has neither type nor plugins")
+                    .extracting(e -> ((CniException) e).code()).isEqualTo(CniException.INVALID_CONFIG);
+        }
+        assertThatThrownBy(() -> delegator.nadConfig(nad("6", "{not json"))).hasMessageStartingWith(
+                "NetworkAttachmentDefinition team-a/blue has an invalid spec.config");
+        assertThatThrownBy(() -> delegator.nadConfig(nad("7", "{\"cniVersion\":\"9.9.9\",\"type\":\"bridge\"}")))
+                .hasMessageStartingWith("NetworkAttachmentDefinition team-a/blue: ");
+        assertThat(delegator.nadConfig(nad("8", "{\"cniVersion\":\"1.0.0\",\"plugins\":[{\"type\":\"bridge\"}]}")).get("plugins")).hasSize(1);
+    }
+}
