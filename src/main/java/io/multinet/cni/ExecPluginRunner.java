@@ -31,6 +31,21 @@ public class ExecPluginRunner implements PluginRunner {
     private final Duration timeout;
     private final List<String> prefix;
 
+    private static final String LAUNCH_MECHANISM = "jdk.lang.Process.launchMechanism";
+
+    /**
+     * vfork+exec where the JDK still offers it (17 to 24). Every CNI request execs plugins, and the
+     * default (posix_spawn of a helper process that then execs the plugin) costs about a millisecond
+     * more per exec (docs/benchmarks.md). JDK 25 deprecates VFORK and later ones drop it, so there the
+     * default stays. The JDK reads the property once, at its first exec: call this before that. An
+     * operator-set value (-D on the command line) is left alone.
+     */
+    public static void preferVfork() {
+        if (Runtime.version().feature() < 25 && System.getProperty(LAUNCH_MECHANISM) == null) {
+            System.setProperty(LAUNCH_MECHANISM, "VFORK");
+        }
+    }
+
     public ExecPluginRunner(List<String> dirs, Duration timeout) {
         this(dirs, timeout, List.of());
     }

@@ -82,6 +82,7 @@ public class NodeDaemon {
         }
         nodeName = settings.nodeName().orElseThrow(() -> new IllegalStateException(
                 "multinet.node.node-name (env NODE_NAME, from the downward API) is not set"));
+        ExecPluginRunner.preferVfork(); // before this process execs anything
         installShim();
         view = new KubeClusterView(client, nodeName, this::primaryConfig, settings.podWait());
         List<String> prefix = settings.pluginNetns().map(ns -> List.of("ip", "netns", "exec", ns)).orElse(List.of());

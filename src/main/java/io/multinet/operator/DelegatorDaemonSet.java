@@ -24,12 +24,15 @@ public final class DelegatorDaemonSet {
     /** TCP port of the node role: health and metrics only, never CNI (hostNetwork makes it reachable). */
     public static final int HTTP_PORT = 9250;
     /**
-     * The node role runs on every node: a small heap and serial GC keep its RSS down. VFORK: every
-     * CNI request execs plugins, and the JDK's default (posix_spawn of a helper that then execs the
-     * plugin) costs about 1 ms more per exec than vfork+exec (docs/benchmarks.md).
+     * The node role runs on every node, so its footprint counts (docs/benchmarks.md): serial GC, a
+     * heap that starts small and gives memory back, C1 only with one compiler thread and a bounded
+     * code cache. The node daemon's hot path is plugin execs and small JSON documents; C2 bought no
+     * latency there and cost about 35 MiB.
      */
-    public static final String JVM_OPTIONS = "-XX:+UseSerialGC -Xms16m -Xmx64m -Xss512k -XX:TieredStopAtLevel=1 -XX:+UseContainerSupport"
-            + " -Djdk.lang.Process.launchMechanism=VFORK";
+    public static final String JVM_OPTIONS = "-XX:+UseSerialGC -Xms8m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -Xss512k"
+            + " -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=32m -XX:+UseContainerSupport";
+    /** glibc keeps an arena per thread that allocates; two are plenty for the daemon and cap that memory. */
+    public static final String MALLOC_ARENA_MAX = "2";
 
     private DelegatorDaemonSet() {
     }
@@ -69,6 +72,7 @@ public final class DelegatorDaemonSet {
                 .withEnv(new EnvVarBuilder().withName("MULTINET_ROLE").withValue("node").build(),
                         new EnvVarBuilder().withName("QUARKUS_HTTP_PORT").withValue(String.valueOf(HTTP_PORT)).build(),
                         new EnvVarBuilder().withName("JAVA_OPTS_APPEND").withValue(JVM_OPTIONS).build(),
+                        new EnvVarBuilder().withName("MALLOC_ARENA_MAX").withValue(MALLOC_ARENA_MAX).build(),
                         new EnvVarBuilder().withName("NODE_NAME").withNewValueFrom().withNewFieldRef()
                                 .withFieldPath("spec.nodeName").endFieldRef().endValueFrom().build())
                 .addNewPort().withName("http").withContainerPort(HTTP_PORT).endPort()

@@ -135,6 +135,7 @@ public final class Bench implements AutoCloseable {
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", api.url("/"));
         env.put("QUARKUS_LOG_LEVEL", "WARN");
+        env.put("MALLOC_ARENA_MAX", io.multinet.operator.DelegatorDaemonSet.MALLOC_ARENA_MAX);
         pb.redirectErrorStream(true).redirectOutput(root.resolve("daemon.log").toFile());
         daemon = pb.start();
         Path conflist = root.resolve("etc/cni/net.d").resolve(NetworkNames.CNI_CONFIG_FILE);
@@ -147,7 +148,8 @@ public final class Bench implements AutoCloseable {
         }
         conflistPluginConf = root.resolve("plugin.json");
         Files.writeString(conflistPluginConf, io.multinet.testing.NodeRoot.pluginConf(conflist));
-        out.println("delegator ready (pid " + daemon.pid() + "), node namespace " + node.name() + ", JVM flags: " + io.multinet.operator.DelegatorDaemonSet.JVM_OPTIONS);
+        out.println("delegator ready (pid " + daemon.pid() + "), node namespace " + node.name() + ", JVM flags: " + io.multinet.operator.DelegatorDaemonSet.JVM_OPTIONS
+                + ", MALLOC_ARENA_MAX=" + io.multinet.operator.DelegatorDaemonSet.MALLOC_ARENA_MAX);
     }
 
     // ---- the two paths ---------------------------------------------------------------------------
