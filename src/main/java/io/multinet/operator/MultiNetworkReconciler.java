@@ -28,7 +28,10 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -91,11 +94,11 @@ import io.multinet.flannel.NetConf;
 @RBACRule(apiGroups = "apps", resources = "daemonsets", verbs = { "get", "list", "watch", "create", "update", "delete" })
 @RBACRule(apiGroups = "", resources = { "nodes", "pods", "namespaces" }, verbs = { "get", "list", "watch" })
 @RBACRule(apiGroups = "", resources = "nodes/status", verbs = "patch")
-@RBACRule(apiGroups = "", resources = { "configmaps", "serviceaccounts" }, verbs = { "get", "create", "update", "delete" })
+@RBACRule(apiGroups = "", resources = { "configmaps", "serviceaccounts" }, verbs = { "get", "list", "watch", "create", "update", "delete" })
 @RBACRule(apiGroups = "", resources = "secrets", verbs = "get")
 @RBACRule(apiGroups = "", resources = "events", verbs = "create")
 @RBACRule(apiGroups = "rbac.authorization.k8s.io", resources = { "clusterroles", "clusterrolebindings" },
-        verbs = { "get", "create", "update", "delete" })
+        verbs = { "get", "list", "watch", "create", "update", "delete" })
 @RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = { "get", "create", "update" })
 @RBACRule(apiGroups = "apiextensions.k8s.io", resources = "customresourcedefinitions", verbs = "get")
 @RBACRule(apiGroups = "monitoring.coreos.com", resources = { "servicemonitors", "podmonitors", "prometheusrules" },
@@ -110,6 +113,10 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
     static final String NAMESPACES = "namespaces";
     static final String NODE_STATES = "nodestates";
     static final String NETWORKS = "networks";
+    static final String SERVICE_ACCOUNTS = "serviceaccounts";
+    static final String CONFIGMAPS = "configmaps";
+    static final String CLUSTER_ROLES = "clusterroles";
+    static final String CLUSTER_ROLE_BINDINGS = "clusterrolebindings";
     /** Hash of the desired DaemonSet spec, so defaults an API server adds never look like drift. */
     static final String SPEC_HASH = NetworkNames.GROUP + "/spec-hash";
     private static final Logger LOG = Logger.getLogger(MultiNetworkReconciler.class);
@@ -150,6 +157,12 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
                 informer(ctx, NetworkAttachmentDefinition.class, NADS, byNetwork, managed, null),
                 informer(ctx, Namespace.class, NAMESPACES, all, null, null),
                 informer(ctx, MultiNetworkNodeState.class, NODE_STATES, all, null, null),
+                // flanneld's own objects: read from caches rather than a GET each per reconcile, and a
+                // deleted one is put back at once instead of at the next resync
+                informer(ctx, ServiceAccount.class, SERVICE_ACCOUNTS, byNetwork, managed, settings.namespace()),
+                informer(ctx, ConfigMap.class, CONFIGMAPS, byNetwork, managed, settings.namespace()),
+                informer(ctx, ClusterRole.class, CLUSTER_ROLES, byNetwork, managed, null),
+                informer(ctx, ClusterRoleBinding.class, CLUSTER_ROLE_BINDINGS, byNetwork, managed, null),
                 networksInformer(ctx, all));
     }
 
@@ -213,11 +226,11 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
             }
         }
         if (plan.valid()) {
-            ensure(FlanneldDaemonSet.serviceAccount(n, fl), null);
+            ensure(FlanneldDaemonSet.serviceAccount(n, fl), cached(ctx, ServiceAccount.class, SERVICE_ACCOUNTS));
             if (a.subnetManager == SubnetManager.KUBE) {
-                ensure(FlanneldDaemonSet.clusterRole(n), null);
-                ensure(FlanneldDaemonSet.clusterRoleBinding(n, fl), null);
-                ensure(FlanneldDaemonSet.netConf(n, a, fl), null);
+                ensure(FlanneldDaemonSet.clusterRole(n), cached(ctx, ClusterRole.class, CLUSTER_ROLES));
+                ensure(FlanneldDaemonSet.clusterRoleBinding(n, fl), cached(ctx, ClusterRoleBinding.class, CLUSTER_ROLE_BINDINGS));
+                ensure(FlanneldDaemonSet.netConf(n, a, fl), cached(ctx, ConfigMap.class, CONFIGMAPS));
             } else if (target != null) {
                 try {
                     String want = NetConf.json(n.getSpec(), a);

@@ -230,6 +230,9 @@ class OperatorIT {
         eventually("DaemonSet args put back",
                 () -> args.equals(flanneld("flannel2").getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()));
 
+        client.serviceAccounts().inNamespace(NS).withName("flanneld-flannel2").delete();
+        eventually("ServiceAccount put back", () -> client.serviceAccounts().inNamespace(NS).withName("flanneld-flannel2").get() != null);
+
         h.etcdPut("/k8s/network2/config", "{\"Network\":\"10.0.0.0/8\"}");
         eventually("etcd config put back", () -> etcdConfig.equals(h.etcdKeys().get("/k8s/network2/config")));
 
