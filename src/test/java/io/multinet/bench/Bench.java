@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -119,25 +120,16 @@ public final class Bench implements AutoCloseable {
         netns.track(Files.createDirectories(root.resolve("var/lib/multinet/cache")));
 
         port = io.multinet.testing.Loopback.freePort();
-        List<String> cmd = new ArrayList<>(List.of("java"));
-        cmd.addAll(List.of(io.multinet.operator.DelegatorDaemonSet.JVM_OPTIONS.split(" ")));
+        List<String> flags = new ArrayList<>(List.of(io.multinet.operator.DelegatorDaemonSet.JVM_OPTIONS.split(" ")));
         // DAEMON_JVM_EXTRA: flags to try next to the DaemonSet's (e.g. -XX:NativeMemoryTracking=summary)
         String extra = System.getenv().getOrDefault("DAEMON_JVM_EXTRA", "").strip();
         if (!extra.isEmpty()) {
-            cmd.addAll(List.of(extra.split("\\s+")));
+            flags.addAll(List.of(extra.split("\\s+")));
         }
-        cmd.addAll(List.of("-jar", project.resolve("target/quarkus-app/quarkus-run.jar").toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        Map<String, String> env = pb.environment();
-        env.putAll(io.multinet.testing.NodeRoot.env(io.multinet.testing.NodeRoot.settings(root, NODE, node,
+        Map<String, String> env = new HashMap<>(io.multinet.testing.NodeRoot.env(io.multinet.testing.NodeRoot.settings(root, NODE, node,
                 project.resolve("target/multinet"))));
-        env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
-        env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
-        env.put("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", api.url("/"));
-        env.put("QUARKUS_LOG_LEVEL", "WARN");
         env.put("MALLOC_ARENA_MAX", io.multinet.operator.DelegatorDaemonSet.MALLOC_ARENA_MAX);
-        pb.redirectErrorStream(true).redirectOutput(root.resolve("daemon.log").toFile());
-        daemon = pb.start();
+        daemon = io.multinet.testing.AppProcess.start(project, flags, env, api.url("/"), port, root.resolve("daemon.log"));
         Path conflist = root.resolve("etc/cni/net.d").resolve(NetworkNames.CNI_CONFIG_FILE);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!(Files.exists(conflist) && io.multinet.testing.Loopback.httpStatus(port, "/q/health/ready") == 200)) {
@@ -384,13 +376,8 @@ public final class Bench implements AutoCloseable {
 
     // ---- helpers -----------------------------------------------------------------------------------
 
-    long rssKb() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + daemon.pid() + "/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return -1;
+    long rssKb() {
+        return io.multinet.testing.AppProcess.rssKb(daemon);
     }
 
     /** With DAEMON_JVM_EXTRA=-XX:NativeMemoryTracking=summary: where the daemon's memory goes. */

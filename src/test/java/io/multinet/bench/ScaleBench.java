@@ -20,21 +20,15 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.javaoperatorsdk.operator.Operator;
 import io.multinet.NetworkNames;
 import io.multinet.api.v1alpha1.MultiNetwork;
 import io.multinet.api.v1alpha1.MultiNetworkNodeState;
 import io.multinet.api.v1alpha1.MultiNetworkNodeStateStatus;
 import io.multinet.api.v1alpha1.MultiNetworkStatus;
 import io.multinet.api.v1alpha1.Networks;
-import io.multinet.etcd.JetcdFlannelStore;
-import io.multinet.etcd.MeteredFlannelStore;
 import io.multinet.flannel.Lease;
-import io.multinet.operator.MultiNetworkReconciler;
-import io.multinet.operator.OperatorMetrics;
 import io.multinet.testing.EtcdServer;
 import io.multinet.testing.FakeCluster;
-import io.multinet.testing.OperatorHarness;
 
 /**
  * Operator scale on the mock API server: N nodes, 20 networks, every pod and lease in place; then one
@@ -52,7 +46,7 @@ public final class ScaleBench {
         // End to end on the mock API server only up to a few hundred nodes: its CRUD store scans every object on
         // every request, so at 1,000 nodes (21,000 pods) the stand-in, not the operator, is what gets measured.
         for (int nodes : Integer.getInteger("bench.small") != null ? new int[] { Integer.getInteger("bench.small") } : new int[] { 100, 300 }) {
-            rows.addAll(run(nodes));
+            rows.addAll(run(java.nio.file.Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath(), nodes));
         }
         for (int nodes : new int[] { 1000, 5000 }) {
             rows.addAll(aggregate(nodes));
@@ -64,7 +58,7 @@ public final class ScaleBench {
         System.exit(0);
     }
 
-    static List<String> run(int nodes) throws Exception {
+    static List<String> run(java.nio.file.Path project, int nodes) throws Exception {
         KubernetesMockServer api = io.multinet.testing.MockApi.start();
         KubernetesClient client = api.createClient();
         new FakeCluster(client).applyCrds();
@@ -108,28 +102,28 @@ public final class ScaleBench {
             }
             double setup = (System.nanoTime() - t0) / 1e9;
 
-            var settings = OperatorHarness.settings(Map.of("multinet.operator.etcd.endpoints", etcd.endpoint(),
-                    "multinet.operator.resync-interval", "60s"));
-            var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
-            Operator operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
-                    .withUseSSAToPatchPrimaryResource(false).withSSABasedCreateUpdateMatchForDependentResources(false));
-            operator.register(new MultiNetworkReconciler(client, settings,
-                    new MeteredFlannelStore(new JetcdFlannelStore(settings.etcdTimeout()), registry), new OperatorMetrics(registry)));
-            operator.start();
+            // the operator as its Deployment runs it: its own JVM, seeing the 256 MiB its container is limited to
+            java.nio.file.Path log = java.nio.file.Files.createTempFile("multinet-scale-operator", ".log");
+            Map<String, String> env = new HashMap<>(io.multinet.testing.AppProcess.operatorEnv(NS));
+            env.put("MULTINET_OPERATOR_ETCD_ENDPOINTS", etcd.endpoint());
+            env.put("MULTINET_OPERATOR_RESYNC_INTERVAL", "60s");
+            Process operator = io.multinet.testing.AppProcess.start(project, List.of("-XX:MaxRAM=256m"), env, api.url("/"),
+                    io.multinet.testing.Loopback.freePort(), log);
             for (int n = 0; n < NETWORKS; n++) {
                 MultiNetwork m = Networks.network("net" + n, "10." + (100 + n) + ".0.0/16");
                 m.getSpec().subnetLen = 30; // room for a subnet per node
                 client.resource(m).create();
             }
             long t1 = System.nanoTime();
-            waitAll(client, nodes, nodes);
+            waitAll(client, nodes, nodes, operator, log);
             double converge = (System.nanoTime() - t1) / 1e9;
+            long rssConverged = io.multinet.testing.AppProcess.rssKb(operator);
 
             // one node's delegator pod turns not Ready, then Ready again
             drain(api);
             long t2 = System.nanoTime();
             pod(client, NetworkNames.DELEGATOR_DAEMONSET, NetworkNames.delegatorLabels(), 7, false);
-            waitAll(client, nodes, nodes - 1);
+            waitAll(client, nodes, nodes - 1, operator, log);
             double down = (System.nanoTime() - t2) / 1e9;
             if (Boolean.getBoolean("bench.trace")) {
                 System.out.println("=== change window");
@@ -137,7 +131,7 @@ public final class ScaleBench {
             int writesDown = drain(api) - 1;
             long t3 = System.nanoTime();
             pod(client, NetworkNames.DELEGATOR_DAEMONSET, NetworkNames.delegatorLabels(), 7, true);
-            waitAll(client, nodes, nodes);
+            waitAll(client, nodes, nodes, operator, log);
             double up = (System.nanoTime() - t3) / 1e9;
             int writesUp = drain(api) - 1;
             long largest = client.resources(MultiNetwork.class).list().getItems().stream()
@@ -146,7 +140,11 @@ public final class ScaleBench {
             if (st.nodes.desired != nodes) {
                 throw new IllegalStateException("net0 counts " + st.nodes.desired + " nodes, not " + nodes);
             }
-            operator.stop();
+            long rssAfter = io.multinet.testing.AppProcess.rssKb(operator);
+            double getMs = medianGetMs(client);
+            operator.destroy();
+            operator.waitFor(30, TimeUnit.SECONDS);
+            java.nio.file.Files.deleteIfExists(log);
             pool.shutdown();
             api.destroy();
             return List.of(
@@ -155,7 +153,10 @@ public final class ScaleBench {
                     row(nodes, "a delegator pod turns not Ready -> all 20 statuses show it", String.format("%.2f s", down)),
                     row(nodes, "it turns Ready again -> all 20 statuses show it", String.format("%.2f s", up)),
                     row(nodes, "API writes for that change (not Ready / Ready)", writesDown + " / " + writesUp),
-                    row(nodes, "largest MultiNetwork object", String.format("%.1f KiB", largest / 1024.0)));
+                    row(nodes, "largest MultiNetwork object", String.format("%.1f KiB", largest / 1024.0)),
+                    row(nodes, "operator RSS (own JVM, 256 MiB container) after converging / after the change",
+                            rssConverged / 1024 + " / " + rssAfter / 1024 + " MiB"),
+                    row(nodes, "the stand-in's own cost: one GET of one Node, median of 20", String.format("%.1f ms", getMs)));
         }
     }
 
@@ -221,9 +222,27 @@ public final class ScaleBench {
         return r;
     }
 
-    static void waitAll(KubernetesClient client, int nodes, int ready) throws InterruptedException {
+    /** The mock API server scans every object per request: what one request costs at this size. */
+    static double medianGetMs(KubernetesClient client) {
+        List<Long> times = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            long t0 = System.nanoTime();
+            if (client.nodes().withName(node(i)).get() == null) {
+                throw new IllegalStateException(node(i) + " is missing");
+            }
+            times.add(System.nanoTime() - t0);
+        }
+        java.util.Collections.sort(times);
+        return times.get(10) / 1e6;
+    }
+
+    static void waitAll(KubernetesClient client, int nodes, int ready, Process operator, java.nio.file.Path log) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Long.getLong("bench.wait", 600));
         while (System.nanoTime() < deadline) {
+            if (!operator.isAlive()) {
+                throw new IllegalStateException("the operator exited with " + operator.exitValue() + ":\n"
+                        + String.join("\n", java.nio.file.Files.readAllLines(log).stream().skip(Math.max(0, java.nio.file.Files.readAllLines(log).size() - 30)).toList()));
+            }
             List<MultiNetwork> all = client.resources(MultiNetwork.class).list().getItems();
             if (all.size() == NETWORKS && all.stream().allMatch(m -> m.getStatus() != null && m.getStatus().nodes != null
                     && m.getStatus().nodes.desired == nodes && m.getStatus().nodes.ready == ready)) {

@@ -128,7 +128,6 @@ public final class Demo implements AutoCloseable {
         int operatorPort = Loopback.freePort();
         int nodePort = Loopback.freePort();
         start("operator", operatorPort, Map.of(
-                "MULTINET_ROLE", "operator",
                 "MULTINET_OPERATOR_ETCD_ENDPOINTS", etcd.endpoint(),
                 "MULTINET_OPERATOR_SUBNET_FILE_DIR", root.resolve("run/flannel/networks").toString(),
                 "MULTINET_OPERATOR_DATA_DIR_BASE", root.resolve("var/lib/cni/flannel").toString(),
@@ -342,22 +341,12 @@ public final class Demo implements AutoCloseable {
     }
 
     private void start(String role, int port, Map<String, String> env) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("java", "-XX:+UseSerialGC", "-Xmx128m", "-jar",
-                project.resolve("target/quarkus-app/quarkus-run.jar").toString());
-        pb.environment().putAll(env);
-        pb.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
-        pb.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
-        pb.environment().put("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", api.url("/"));
-        pb.environment().put("QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true");
-        pb.environment().put("QUARKUS_KUBERNETES_CLIENT_NAMESPACE", "multinet-system");
-        pb.environment().put("QUARKUS_OPERATOR_SDK_CRD_APPLY", "false");
-        pb.environment().put("QUARKUS_LOG_LEVEL", "WARN");
-        // Leader election (prod profile) first asks the API server for a SelfSubjectRulesReview, which the
-        // stand-in API server cannot answer: one operator replica needs no election.
-        pb.environment().put("QUARKUS_PROFILE", "demo");
+        Map<String, String> all = new HashMap<>(env);
+        if (role.equals("operator")) {
+            all.putAll(io.multinet.testing.AppProcess.operatorEnv("multinet-system"));
+        }
         Path log = root.resolve(role + ".log");
-        pb.redirectErrorStream(true).redirectOutput(log.toFile());
-        processes.add(pb.start());
+        processes.add(io.multinet.testing.AppProcess.start(project, List.of("-XX:+UseSerialGC", "-Xmx128m"), all, api.url("/"), port, log));
         out.println(role + " log: " + log);
     }
 

@@ -1,0 +1,63 @@
+package io.multinet.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The built application (target/quarkus-app) started as a process of its own against the stand-in
+ * API server, as its pod would run it: for the demo and the benchmarks, where its own memory and its
+ * own JVM are part of what is shown or measured.
+ */
+public final class AppProcess {
+
+    private AppProcess() {
+    }
+
+    /**
+     * @param env the role's settings (MULTINET_*) and anything else it needs; HTTP on 127.0.0.1:port,
+     *        the API server URL and WARN logging are added here
+     */
+    public static Process start(Path project, List<String> jvmOptions, Map<String, String> env, String apiUrl, int port, Path log)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("java"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", project.resolve("target/quarkus-app/quarkus-run.jar").toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
+        pb.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        pb.environment().put("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", apiUrl);
+        pb.environment().put("QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true");
+        pb.environment().put("QUARKUS_LOG_LEVEL", "WARN");
+        pb.environment().putAll(env);
+        pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        return pb.start();
+    }
+
+    /**
+     * What the operator's Deployment runs with, for a process outside the prod profile: leader election
+     * (prod) first asks the API server for a SelfSubjectRulesReview, which the stand-in cannot answer,
+     * and one replica needs no election.
+     */
+    public static Map<String, String> operatorEnv(String namespace) {
+        return Map.of("MULTINET_ROLE", "operator", "QUARKUS_PROFILE", "demo", "QUARKUS_KUBERNETES_CLIENT_NAMESPACE", namespace,
+                "QUARKUS_OPERATOR_SDK_CRD_APPLY", "false");
+    }
+
+    /** Resident set size of a process, in KiB. */
+    public static long rssKb(Process p) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + p.pid() + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the RSS of " + p.pid() + ": " + e.getMessage(), e);
+        }
+        throw new IllegalStateException("no VmRSS for " + p.pid());
+    }
+}
