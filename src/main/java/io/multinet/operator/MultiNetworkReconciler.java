@@ -127,6 +127,26 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
     private final FlannelStore store;
     private final OperatorMetrics metrics;
     private final Map<String, Integer> etcdFailures = new ConcurrentHashMap<>();
+    /** The last status written per network, with the version of the object it was computed from. */
+    private record Written(String uid, String basedOn, MultiNetworkStatus status) {
+    }
+
+    private final Map<String, Written> written = new ConcurrentHashMap<>();
+
+    /**
+     * The status the network has now. A reconcile that starts before the informer has delivered this
+     * operator's last status write sees the object it was computed from: then the status is what was
+     * written, not the stale copy, or the same status would be written twice (and Events repeated).
+     * Any other change to the object (a new resourceVersion) makes the cached copy the truth again.
+     */
+    private MultiNetworkStatus lastKnownStatus(MultiNetwork n) {
+        Written w = written.get(n.getMetadata().getName());
+        if (w != null && Objects.equals(w.uid(), n.getMetadata().getUid()) && Objects.equals(w.basedOn(), n.getMetadata().getResourceVersion())) {
+            return w.status();
+        }
+        return n.getStatus();
+    }
+
     /** Allocations this operator decided, ahead of the informer cache that will show them a moment later. */
     private final Map<String, Allocation> accepted = new ConcurrentHashMap<>();
 
@@ -258,7 +278,8 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
 
         MultiNetworkStatus status = StatusAggregator.aggregate(n, observe(n, a, plan, ctx, leases, etcdError, attachments, conflicts),
                 settings.nodeHealthCap(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-        Events.onChange(client, n, n.getStatus(), status);
+        MultiNetworkStatus previous = lastKnownStatus(n);
+        Events.onChange(client, n, previous, status);
         metrics.observe(name, status, Conditions.isTrue(status.conditions, Conditions.READY));
 
         Duration next = settings.resyncInterval();
@@ -269,10 +290,11 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
         } else {
             etcdFailures.remove(name);
         }
-        if (sameStatus(n.getStatus(), status)) {
+        if (sameStatus(previous, status)) {
             return UpdateControl.<MultiNetwork> noUpdate().rescheduleAfter(next);
         }
         writeStatus(name, status);
+        written.put(name, new Written(n.getMetadata().getUid(), n.getMetadata().getResourceVersion(), status));
         metrics.statusWritten();
         return UpdateControl.<MultiNetwork> noUpdate().rescheduleAfter(next);
     }
@@ -496,7 +518,10 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
     private void writeStatus(String name, MultiNetworkStatus status) {
         try {
             String body = "[{\"op\":\"add\",\"path\":\"/status\",\"value\":" + JSON.writeValueAsString(status) + "}]";
-            client.resources(MultiNetwork.class).withName(name).subresource("status")
+            // patched through a bare item: patching by name makes the client GET the object first
+            MultiNetwork bare = new MultiNetwork();
+            bare.getMetadata().setName(name);
+            client.resources(MultiNetwork.class).resource(bare).subresource("status")
                     .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON), body);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("status of " + name + " cannot be serialized", e);
@@ -547,6 +572,7 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
         }
         etcdFailures.remove(name);
         accepted.remove(name);
+        written.remove(name);
         metrics.forget(name);
         return DeleteControl.defaultDelete();
     }

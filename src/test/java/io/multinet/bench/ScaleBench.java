@@ -107,7 +107,19 @@ public final class ScaleBench {
             Map<String, String> env = new HashMap<>(io.multinet.testing.AppProcess.operatorEnv(NS));
             env.put("MULTINET_OPERATOR_ETCD_ENDPOINTS", etcd.endpoint());
             env.put("MULTINET_OPERATOR_RESYNC_INTERVAL", "60s");
-            Process operator = io.multinet.testing.AppProcess.start(project, List.of("-XX:MaxRAM=256m"), env, api.url("/"),
+            // the JVM flags and environment its Deployment ships with (application.properties)
+            java.util.Properties shipped = new java.util.Properties();
+            try (var in = java.nio.file.Files.newBufferedReader(project.resolve("src/main/resources/application.properties"))) {
+                shipped.load(in);
+            }
+            env.put("MALLOC_ARENA_MAX", shipped.getProperty("quarkus.kubernetes.env.vars.malloc-arena-max"));
+            List<String> flags = new ArrayList<>(List.of("-XX:MaxRAM=256m"));
+            flags.addAll(List.of(shipped.getProperty("quarkus.kubernetes.env.vars.java-opts-append").split(" ")));
+            String extra = System.getenv().getOrDefault("OPERATOR_JVM_EXTRA", "").strip();
+            if (!extra.isEmpty()) {
+                flags.addAll(List.of(extra.split("\\s+")));
+            }
+            Process operator = io.multinet.testing.AppProcess.start(project, flags, env, api.url("/"),
                     io.multinet.testing.Loopback.freePort(), log);
             for (int n = 0; n < NETWORKS; n++) {
                 MultiNetwork m = Networks.network("net" + n, "10." + (100 + n) + ".0.0/16");
@@ -141,6 +153,10 @@ public final class ScaleBench {
                 throw new IllegalStateException("net0 counts " + st.nodes.desired + " nodes, not " + nodes);
             }
             long rssAfter = io.multinet.testing.AppProcess.rssKb(operator);
+            if (extra.contains("NativeMemoryTracking")) {
+                Process p = new ProcessBuilder("jcmd", String.valueOf(operator.pid()), "VM.native_memory", "summary").redirectErrorStream(true).start();
+                System.out.println(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            }
             double getMs = medianGetMs(client);
             operator.destroy();
             operator.waitFor(30, TimeUnit.SECONDS);
