@@ -131,6 +131,23 @@ class BundleIT {
         assertThat(SchemaCheck.problems(schema, bad, "")).hasSize(4);
     }
 
+    /** An env value that looks like a number must stay a string, or the API server rejects the Deployment. */
+    @Test
+    void everyEnvValueIsAString() throws Exception {
+        List<String> checked = new ArrayList<>();
+        for (JsonNode d : csv().at("/spec/install/spec/deployments")) {
+            for (JsonNode c : d.at("/spec/template/spec/containers")) {
+                for (JsonNode e : c.path("env")) {
+                    if (e.has("value")) {
+                        assertThat(e.get("value").isTextual()).as(e.get("name").asText() + " = " + e.get("value")).isTrue();
+                        checked.add(e.get("name").asText());
+                    }
+                }
+            }
+        }
+        assertThat(checked).contains("MALLOC_ARENA_MAX", "JAVA_OPTS_APPEND");
+    }
+
     @Test
     void imagesArePinned() throws Exception {
         List<String> images = new ArrayList<>();
