@@ -172,7 +172,8 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
         String ours = NetworkNames.LABEL_NAME + "=" + NetworkNames.APP;
         return List.of(
                 informer(ctx, Node.class, NODES, all, null, null),
-                informer(ctx, Pod.class, PODS, byNetwork, ours, settings.namespace()),
+                // pods only as the status needs them: the whole pods would be most of the operator's heap at scale
+                informer(ctx, Pod.class, PODS, byNetwork, ours, settings.namespace(), new SlimPodStore()),
                 informer(ctx, DaemonSet.class, DAEMONSETS, byNetwork, managed, settings.namespace()),
                 informer(ctx, NetworkAttachmentDefinition.class, NADS, byNetwork, managed, null),
                 informer(ctx, Namespace.class, NAMESPACES, all, null, null),
@@ -203,8 +204,18 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
     @SuppressWarnings({ "unchecked", "rawtypes" })
     private static <R extends HasMetadata> EventSource<?, MultiNetwork> informer(EventSourceContext<MultiNetwork> ctx,
             Class<R> type, String name, SecondaryToPrimaryMapper mapper, String labelSelector, String namespace) {
+        return informer(ctx, type, name, mapper, labelSelector, namespace, null);
+    }
+
+    @SuppressWarnings({ "unchecked", "rawtypes" })
+    private static <R extends HasMetadata> EventSource<?, MultiNetwork> informer(EventSourceContext<MultiNetwork> ctx,
+            Class<R> type, String name, SecondaryToPrimaryMapper mapper, String labelSelector, String namespace,
+            io.fabric8.kubernetes.client.informers.cache.ItemStore<R> store) {
         var b = InformerEventSourceConfiguration.from(type, MultiNetwork.class).withName(name)
                 .withSecondaryToPrimaryMapper((SecondaryToPrimaryMapper<R>) mapper);
+        if (store != null) {
+            b.withItemStore(store);
+        }
         if (labelSelector != null) {
             b.withLabelSelector(labelSelector);
         }

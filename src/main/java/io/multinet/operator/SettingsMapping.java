@@ -6,7 +6,7 @@ import io.multinet.api.v1alpha1.PlannerSettings;
 import io.multinet.flannel.FlanneldDaemonSet;
 
 /** Turns the operator's settings into the plain values the pure builders take. */
-final class SettingsMapping {
+public final class SettingsMapping {
 
     private SettingsMapping() {
     }
@@ -17,7 +17,7 @@ final class SettingsMapping {
                 s.etcd().endpoints().map(e -> !e.isEmpty()).orElse(false));
     }
 
-    static FlanneldDaemonSet.Settings flanneld(OperatorSettings s) {
+    public static FlanneldDaemonSet.Settings flanneld(OperatorSettings s) {
         return new FlanneldDaemonSet.Settings(s.namespace(), s.flannelImage(), s.etcd().endpoints().orElse(List.of()),
                 s.etcd().tlsSecret().orElse(null), s.etcd().credentialsSecret().orElse(null));
     }
