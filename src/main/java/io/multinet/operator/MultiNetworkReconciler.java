@@ -117,6 +117,11 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
     static final String CONFIGMAPS = "configmaps";
     static final String CLUSTER_ROLES = "clusterroles";
     static final String CLUSTER_ROLE_BINDINGS = "clusterrolebindings";
+    /**
+     * Informers list in pages: the first list of 21,000 flanneld and delegator pods (1,000 nodes, 20
+     * networks) in one response would have to fit in the heap whole before a single pod is slimmed.
+     */
+    static final long LIST_PAGE = 500;
     /** Hash of the desired DaemonSet spec, so defaults an API server adds never look like drift. */
     static final String SPEC_HASH = NetworkNames.GROUP + "/spec-hash";
     private static final Logger LOG = Logger.getLogger(MultiNetworkReconciler.class);
@@ -212,7 +217,7 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
             Class<R> type, String name, SecondaryToPrimaryMapper mapper, String labelSelector, String namespace,
             io.fabric8.kubernetes.client.informers.cache.ItemStore<R> store) {
         var b = InformerEventSourceConfiguration.from(type, MultiNetwork.class).withName(name)
-                .withSecondaryToPrimaryMapper((SecondaryToPrimaryMapper<R>) mapper);
+                .withSecondaryToPrimaryMapper((SecondaryToPrimaryMapper<R>) mapper).withInformerListLimit(LIST_PAGE);
         if (store != null) {
             b.withItemStore(store);
         }

@@ -103,7 +103,7 @@ public final class ScaleBench {
             }
             double setup = (System.nanoTime() - t0) / 1e9;
 
-            // the operator as its Deployment runs it: its own JVM, seeing the 256 MiB its container is limited to
+            // the operator as its Deployment runs it: its own JVM, seeing the memory its container is limited to
             java.nio.file.Path log = java.nio.file.Files.createTempFile("multinet-scale-operator", ".log");
             Map<String, String> env = new HashMap<>(io.multinet.testing.AppProcess.operatorEnv(NS));
             env.put("MULTINET_OPERATOR_ETCD_ENDPOINTS", etcd.endpoint());
@@ -114,7 +114,8 @@ public final class ScaleBench {
                 shipped.load(in);
             }
             env.put("MALLOC_ARENA_MAX", shipped.getProperty("quarkus.kubernetes.env.vars.malloc-arena-max"));
-            List<String> flags = new ArrayList<>(List.of("-XX:MaxRAM=256m"));
+            List<String> flags = new ArrayList<>(List.of("-XX:MaxRAM=" + shipped.getProperty("quarkus.kubernetes.resources.limits.memory")
+                    .replace("Mi", "m")));
             flags.addAll(List.of(shipped.getProperty("quarkus.kubernetes.env.vars.java-opts-append").split(" ")));
             String extra = System.getenv().getOrDefault("OPERATOR_JVM_EXTRA", "").strip();
             if (!extra.isEmpty()) {
@@ -171,7 +172,7 @@ public final class ScaleBench {
                     row(nodes, "it turns Ready again -> all 20 statuses show it", String.format("%.2f s", up)),
                     row(nodes, "API writes for that change (not Ready / Ready)", writesDown + " / " + writesUp),
                     row(nodes, "largest MultiNetwork object", String.format("%.1f KiB", largest / 1024.0)),
-                    row(nodes, "operator RSS (own JVM, 256 MiB container) after converging / after the change",
+                    row(nodes, "operator RSS (own JVM, in its container's limit) after converging / after the change",
                             rssConverged / 1024 + " / " + rssAfter / 1024 + " MiB"),
                     row(nodes, "the stand-in's own cost: one GET of one Node, median of 20", String.format("%.1f ms", getMs)));
         }
