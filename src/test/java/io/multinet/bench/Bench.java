@@ -63,7 +63,18 @@ public final class Bench implements AutoCloseable {
         this.root = Files.createTempDirectory("multinet-bench");
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            report(args);
+        } catch (Exception e) {
+            // the mock server's threads would keep this JVM (and `make bench`) alive
+            e.printStackTrace();
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    static void report(String[] args) throws Exception {
         java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
         int pods = args.length > 1 ? Integer.parseInt(args[1]) : 200;
         try (Bench b = new Bench(System.out, Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath())) {
@@ -80,7 +91,6 @@ public final class Bench implements AutoCloseable {
             b.out.println("|---|---|---|---|");
             b.rows.forEach(b.out::println);
         }
-        System.exit(0);
     }
 
     void row(String what, String a, String b, String note) {

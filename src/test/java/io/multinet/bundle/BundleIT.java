@@ -40,6 +40,15 @@ class BundleIT {
     void olmBundleIsCurrent() throws Exception {
         Path fresh = Files.createTempDirectory("bundle");
         Path deploy = Files.createTempDirectory("deploy");
+        try {
+            compareWithCommitted(fresh, deploy);
+        } finally {
+            BundleFinisher.deleteTree(fresh);
+            BundleFinisher.deleteTree(deploy);
+        }
+    }
+
+    private static void compareWithCommitted(Path fresh, Path deploy) throws Exception {
         BundleFinisher.finish(Path.of(""), fresh, deploy);
         List<Path> expected;
         try (var s = Files.walk(fresh)) {
@@ -55,8 +64,6 @@ class BundleIT {
         }
         assertThat(Files.readString(deploy.resolve("multinet.yaml"))).contains("kind: \"Deployment\"", "kind: \"CustomResourceDefinition\"",
                 "multinet-delegator", "multinet-secrets");
-        BundleFinisher.deleteTree(fresh);
-        BundleFinisher.deleteTree(deploy);
     }
 
     @Test
