@@ -64,14 +64,7 @@ public final class Bench implements AutoCloseable {
     }
 
     public static void main(String[] args) {
-        try {
-            report(args);
-        } catch (Exception e) {
-            // the mock server's threads would keep this JVM (and `make bench`) alive
-            e.printStackTrace();
-            System.exit(1);
-        }
-        System.exit(0);
+        Exit.after(() -> report(args));
     }
 
     static void report(String[] args) throws Exception {

@@ -41,14 +41,7 @@ public final class ScaleBench {
     static final String NS = "multinet-system";
 
     public static void main(String[] args) {
-        try {
-            report(args);
-        } catch (Exception e) {
-            // the mock server's and client's threads would keep this JVM (and `make bench`) alive
-            e.printStackTrace();
-            System.exit(1);
-        }
-        System.exit(0);
+        Exit.after(() -> report(args));
     }
 
     static void report(String[] args) throws Exception {
