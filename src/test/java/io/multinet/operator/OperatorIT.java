@@ -297,7 +297,15 @@ class OperatorIT {
         h.apply(Networks.flannel2());
         eventually("settled", () -> h.get("flannel1").getStatus().attachments != null
                 && h.get("flannel2").getStatus().attachments != null);
-        Thread.sleep(2000); // several resyncs: whatever the first passes wrote has been written
+        // settled: pods have turned Ready and several resyncs (1 s apart) in a row wrote nothing
+        eventually("no more writes", () -> {
+            try {
+                Thread.sleep(2500);
+                return h.drainWrites().isEmpty();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
         h.stopOperator();
         // a reconcile the stopping operator had in flight may still land: count only the new operator's writes
         Thread.sleep(1000);

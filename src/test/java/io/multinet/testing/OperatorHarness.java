@@ -125,7 +125,9 @@ public final class OperatorHarness implements AutoCloseable {
         io.fabric8.mockwebserver.http.RecordedRequest r;
         while ((r = server.takeRequest(50, TimeUnit.MILLISECONDS)) != null) {
             if (!"GET".equals(r.getMethod())) {
-                writes.add(r.getMethod() + " " + r.getPath());
+                // the body too, so that an unexpected write says what it changed
+                String body = r.getBody() == null ? "" : r.getBody().readUtf8();
+                writes.add(r.getMethod() + " " + r.getPath() + (body.isEmpty() ? "" : " " + body));
             }
         }
         return writes;
