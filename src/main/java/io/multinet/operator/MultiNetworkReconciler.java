@@ -292,9 +292,9 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
             }
         }
 
-        MultiNetworkStatus status = StatusAggregator.aggregate(n, observe(n, a, plan, ctx, leases, etcdError, attachments, conflicts),
-                settings.nodeHealthCap(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         MultiNetworkStatus previous = lastKnownStatus(n);
+        MultiNetworkStatus status = StatusAggregator.aggregate(n, previous, observe(n, a, plan, ctx, leases, etcdError, attachments, conflicts),
+                settings.nodeHealthCap(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         Events.onChange(client, n, previous, status);
         metrics.observe(name, status, Conditions.isTrue(status.conditions, Conditions.READY));
 

@@ -48,7 +48,15 @@ public final class StatusAggregator {
     }
 
     public static MultiNetworkStatus aggregate(MultiNetwork n, Observed o, int cap, String now) {
-        MultiNetworkStatus previous = n.getStatus() == null ? new MultiNetworkStatus() : n.getStatus();
+        return aggregate(n, n.getStatus(), o, cap, now);
+    }
+
+    /**
+     * @param current the status the network has now, which transition times and "since" are kept
+     *        from; the object's own unless the caller knows of a write its copy does not show yet
+     */
+    public static MultiNetworkStatus aggregate(MultiNetwork n, MultiNetworkStatus current, Observed o, int cap, String now) {
+        MultiNetworkStatus previous = current == null ? new MultiNetworkStatus() : current;
         Long generation = n.getMetadata().getGeneration();
         Plan plan = o.plan();
         Allocation a = plan.allocation();

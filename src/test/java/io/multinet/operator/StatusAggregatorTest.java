@@ -88,6 +88,18 @@ class StatusAggregatorTest {
     }
 
     @Test
+    void transitionTimesComeFromTheStatusGivenNotFromAStaleCopy() {
+        MultiNetwork n = Networks.flannel2();
+        MultiNetworkStatus broken = StatusAggregator.aggregate(n, cluster(n, 3, List.of("node-00001"), null), 100, "2026-01-01T00:00:00Z");
+        n.setStatus(broken);
+        MultiNetworkStatus healed = StatusAggregator.aggregate(n, cluster(n, 3, List.of(), null), 100, "2026-01-01T01:00:00Z");
+        // the object still shows the broken status (its copy lags), but the healed one is what was written
+        MultiNetworkStatus again = StatusAggregator.aggregate(n, healed, cluster(n, 3, List.of(), null), 100, "2026-01-01T02:00:00Z");
+        assertThat(Conditions.find(again.conditions, "Ready").orElseThrow().getLastTransitionTime()).isEqualTo("2026-01-01T01:00:00Z");
+        assertThat(Serialization.asJson(again)).as("nothing to write again").isEqualTo(Serialization.asJson(healed));
+    }
+
+    @Test
     void statusStaysSmallWithThousandsOfNodesAndCountsStayComplete() {
         MultiNetwork n = Networks.flannel2();
         List<String> broken = new ArrayList<>();
