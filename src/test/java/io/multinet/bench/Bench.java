@@ -52,6 +52,7 @@ public final class Bench implements AutoCloseable {
     private NetnsFixture netns;
     private Netns node;
     private Process daemon;
+    private List<String> daemonFlags;
     private int port;
     private Path conflistPluginConf;
     private final List<ObjectNode> directConfs = new ArrayList<>();
@@ -125,10 +126,8 @@ public final class Bench implements AutoCloseable {
         port = io.multinet.testing.Loopback.freePort();
         List<String> flags = new ArrayList<>(List.of(io.multinet.operator.DelegatorDaemonSet.JVM_OPTIONS.split(" ")));
         // DAEMON_JVM_EXTRA: flags to try next to the DaemonSet's (e.g. -XX:NativeMemoryTracking=summary)
-        String extra = System.getenv().getOrDefault("DAEMON_JVM_EXTRA", "").strip();
-        if (!extra.isEmpty()) {
-            flags.addAll(List.of(extra.split("\\s+")));
-        }
+        flags.addAll(io.multinet.testing.AppProcess.extraFlags("DAEMON_JVM_EXTRA"));
+        daemonFlags = flags;
         Map<String, String> env = new HashMap<>(io.multinet.testing.NodeRoot.env(io.multinet.testing.NodeRoot.settings(root, NODE, node,
                 project.resolve("target/multinet"))));
         env.put("MALLOC_ARENA_MAX", io.multinet.operator.DelegatorDaemonSet.MALLOC_ARENA_MAX);
@@ -385,10 +384,9 @@ public final class Bench implements AutoCloseable {
 
     /** With DAEMON_JVM_EXTRA=-XX:NativeMemoryTracking=summary: where the daemon's memory goes. */
     void nativeMemory() throws Exception {
-        if (System.getenv().getOrDefault("DAEMON_JVM_EXTRA", "").contains("NativeMemoryTracking")) {
-            Process p = new ProcessBuilder("jcmd", String.valueOf(daemon.pid()), "VM.native_memory", "summary").redirectErrorStream(true).start();
-            out.println(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-            p.waitFor();
+        String summary = io.multinet.testing.AppProcess.nativeMemory(daemon, daemonFlags);
+        if (!summary.isEmpty()) {
+            out.println(summary);
         }
     }
 

@@ -124,10 +124,7 @@ public final class ScaleBench {
             List<String> flags = new ArrayList<>(List.of("-XX:MaxRAM=" + shipped.getProperty("quarkus.kubernetes.resources.limits.memory")
                     .replace("Mi", "m")));
             flags.addAll(List.of(shipped.getProperty("quarkus.kubernetes.env.vars.java-opts-append").split(" ")));
-            String extra = System.getenv().getOrDefault("OPERATOR_JVM_EXTRA", "").strip();
-            if (!extra.isEmpty()) {
-                flags.addAll(List.of(extra.split("\\s+")));
-            }
+            flags.addAll(io.multinet.testing.AppProcess.extraFlags("OPERATOR_JVM_EXTRA"));
             Process operator = io.multinet.testing.AppProcess.start(project, flags, env, api.url("/"),
                     io.multinet.testing.Loopback.freePort(), log);
             Runtime.getRuntime().addShutdownHook(new Thread(operator::destroyForcibly)); // also when the bench fails
@@ -163,9 +160,9 @@ public final class ScaleBench {
                 throw new IllegalStateException("net0 counts " + st.nodes.desired + " nodes, not " + nodes);
             }
             long rssAfter = io.multinet.testing.AppProcess.rssKb(operator);
-            if (extra.contains("NativeMemoryTracking")) {
-                Process p = new ProcessBuilder("jcmd", String.valueOf(operator.pid()), "VM.native_memory", "summary").redirectErrorStream(true).start();
-                System.out.println(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            String summary = io.multinet.testing.AppProcess.nativeMemory(operator, flags);
+            if (!summary.isEmpty()) {
+                System.out.println(summary);
             }
             double getMs = medianGetMs(client);
             operator.destroy();

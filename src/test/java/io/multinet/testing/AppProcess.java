@@ -47,6 +47,23 @@ public final class AppProcess {
                 "QUARKUS_OPERATOR_SDK_CRD_APPLY", "false");
     }
 
+    /** JVM flags to try next to the shipped ones, from an environment variable (blank: none). */
+    public static List<String> extraFlags(String variable) {
+        String extra = System.getenv().getOrDefault(variable, "").strip();
+        return extra.isEmpty() ? List.of() : List.of(extra.split("\\s+"));
+    }
+
+    /** Native Memory Tracking's summary of a process started with -XX:NativeMemoryTracking; empty otherwise. */
+    public static String nativeMemory(Process p, List<String> flags) throws IOException, InterruptedException {
+        if (flags.stream().noneMatch(f -> f.startsWith("-XX:NativeMemoryTracking"))) {
+            return "";
+        }
+        Process jcmd = new ProcessBuilder("jcmd", String.valueOf(p.pid()), "VM.native_memory", "summary").redirectErrorStream(true).start();
+        String summary = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        jcmd.waitFor();
+        return summary;
+    }
+
     /** Resident set size of a process, in KiB. */
     public static long rssKb(Process p) {
         try {
