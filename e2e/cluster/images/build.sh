@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Makes the images the cluster runs, as `docker save` archives in the cache, under the names the
+# manifests use (no registry is reachable): pause, busybox (Debian's busybox-static), flanneld
+# (the pinned build plus the iptables its --ip-masq needs) and multinet (the built application on
+# a jlink'ed runtime, with the shim). Usage: images/build.sh  (needs build.sh and `make build` first)
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+
+IMAGES="$E2E_CACHE/images"
+MKIMAGE="$E2E_CACHE/bin/mkimage"
+mkdir -p "$IMAGES"
+(cd "$E2E_DIR/tools" && go build -trimpath -o "$MKIMAGE" ./mkimage)
+
+# A root whose /bin, /sbin and /lib are links into /usr, as on the Debian the binaries come from.
+new_root() {
+  local r=$1
+  rm -rf "$r" && mkdir -p "$r"/usr/{bin,sbin,lib,lib64} "$r"/{etc,tmp,proc,sys,dev,run,var}
+  chmod 1777 "$r/tmp"
+  ln -s usr/bin "$r/bin" && ln -s usr/sbin "$r/sbin" && ln -s usr/lib "$r/lib" && ln -s usr/lib64 "$r/lib64"
+  echo "root:x:0:0:root:/root:/bin/sh" > "$r/etc/passwd"
+  echo "root:x:0:" > "$r/etc/group"
+}
+
+# Copies files of this machine into the root at their own (link-resolved) paths, with every shared
+# library they load.
+copy_in() {
+  local r=$1 f lib; shift
+  for f in "$@"; do
+    install -D -m 755 "$(readlink -f "$f")" "$r$(readlink -f "$(dirname "$f")")/$(basename "$f")"
+    for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*' || true); do
+      [ -e "$r$(readlink -f "$(dirname "$lib")")/$(basename "$lib")" ] && continue
+      install -D -m 755 "$(readlink -f "$lib")" "$r$(readlink -f "$(dirname "$lib")")/$(basename "$lib")"
+    done
+  done
+}
+
+# Legacy iptables (the nodes use it too): the multi-call binary, its names and its match modules.
+add_iptables() {
+  local r=$1 n
+  copy_in "$r" /usr/sbin/xtables-legacy-multi /usr/lib/x86_64-linux-gnu/xtables/*.so
+  for n in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do
+    ln -sf xtables-legacy-multi "$r/usr/sbin/$n"
+  done
+}
+
+add_busybox() {
+  local r=$1 a
+  install -m 755 /bin/busybox "$r/usr/bin/busybox"
+  for a in $(/bin/busybox --list); do
+    [ -e "$r/usr/bin/$a" ] || [ -e "$r/usr/sbin/$a" ] || ln -s busybox "$r/usr/bin/$a"
+  done
+}
+
+image() { # name tag root [mkimage flags...]
+  local name=$1 tag=$2 root=$3; shift 3
+  "$MKIMAGE" -root "$root" -tag "$tag" -out "$IMAGES/$name.tar" "$@"
+  rm -rf "$root"
+}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+key=$( (cat "$0" "$E2E_DIR/images/pause.c"; module_key flannel) | sha256sum | cut -c1-12)
+if [ "$(cat "$IMAGES/base.key" 2>/dev/null)" != "$key" ]; then
+  log "images: pause, busybox, flanneld"
+  r=$work/pause && mkdir -p "$r"
+  gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$r/pause" "$E2E_DIR/images/pause.c"
+  image pause "$PAUSE_IMAGE" "$r" -entrypoint '["/pause"]'
+
+  r=$work/busybox && new_root "$r" && add_busybox "$r"
+  image busybox "$BUSYBOX_IMAGE" "$r" -entrypoint '["/bin/sh"]'
+
+  # kube-flannel's layout: flanneld in /opt/bin, iptables on the PATH.
+  r=$work/flannel && new_root "$r" && add_iptables "$r" && add_busybox "$r"
+  install -D -m 755 "$(module_bin flannel)/flannel" "$r/opt/bin/flanneld"
+  image flannel "$FLANNEL_IMAGE" "$r" -entrypoint '["/opt/bin/flanneld"]'
+  echo "$key" > "$IMAGES/base.key"
+else
+  log "images: pause, busybox, flanneld cached"
+fi
+
+# The JRE: only the modules the application uses, once per JDK.
+java_home=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+jre="$E2E_CACHE/jre-$(basename "$java_home")"
+if [ ! -x "$jre/bin/java" ]; then
+  log "images: jlink runtime from $java_home"
+  rm -rf "$jre.partial"
+  "$java_home/bin/jlink" --add-modules java.base,java.compiler,java.instrument,java.logging,java.management,java.naming,java.net.http,java.rmi,java.security.jgss,java.security.sasl,java.sql,java.xml,jdk.crypto.ec,jdk.management,jdk.naming.dns,jdk.unsupported,jdk.zipfs \
+    --strip-debug --no-header-files --no-man-pages --compress=2 --output "$jre.partial"
+  mv "$jre.partial" "$jre"
+fi
+
+app="$REPO_DIR/target/quarkus-app"
+[ -f "$app/quarkus-run.jar" ] && [ -x "$REPO_DIR/target/multinet" ] || die "build multinet first (make build)"
+log "images: multinet from $app"
+r=$work/multinet && new_root "$r" && add_iptables "$r" && add_busybox "$r"
+copy_in "$r" /usr/sbin/ip /usr/bin/nsenter
+mkdir -p "$r/opt" "$r/deployments"
+cp -a "$jre" "$r/opt/jre"
+for lib in $(find "$jre" -name '*.so' -exec ldd {} \; 2>/dev/null | grep -o '/[^ ]*' | sort -u); do
+  copy_in "$r" "$lib"
+done
+cp -a "$app" "$r/deployments/quarkus-app"
+install -m 755 "$REPO_DIR/target/multinet" "$r/deployments/multinet"
+# What the Quarkus base image's run-java script does with the Deployment's environment.
+cat > "$r/deployments/run-java.sh" <<'EOF'
+#!/bin/sh
+exec /opt/jre/bin/java $JAVA_OPTS $JAVA_OPTS_APPEND -jar /deployments/quarkus-app/quarkus-run.jar "$@"
+EOF
+chmod 755 "$r/deployments/run-java.sh"
+image multinet "$MULTINET_IMAGE" "$r" -entrypoint '["/deployments/run-java.sh"]' -workdir /deployments

@@ -1,0 +1,69 @@
+# The test ground's names, addresses and paths: one place, sourced by every script here.
+# Nothing of the cluster lives in the machine's own network namespace: the nodes and the admin
+# side ("fabric", which holds the two shared links) are network namespaces of their own.
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$E2E_DIR/../.." && pwd)
+
+# Built binaries and images, per machine, keyed by what they were built from (never in git).
+E2E_CACHE=${MULTINET_E2E_CACHE:-/var/cache/multinet-e2e}
+# The running cluster's state: certificates, kubeconfigs, logs, each node's host directories.
+E2E_RUN=${MULTINET_E2E_RUN:-/var/tmp/multinet-e2e}
+
+K8S_VERSION=v1.34.4
+NS_PREFIX=mne2e
+FABRIC_NS=$NS_PREFIX-fabric
+NODES=(node1 node2)
+# The two links every node has, like the seed's two NICs: eth0 on lan0, eth1 on lan1.
+LAN0_PREFIX=10.77.0
+LAN1_PREFIX=10.78.0
+FABRIC_HOST=254
+APISERVER_IP=$LAN0_PREFIX.1
+APISERVER_URL=https://$APISERVER_IP:6443
+SERVICE_CIDR=10.96.0.0/16
+KUBERNETES_SERVICE_IP=10.96.0.1
+CLUSTER_CIDR=172.96.0.0/16
+
+ADMIN_KUBECONFIG=$E2E_RUN/admin.kubeconfig
+# The node's host directories that pods and plugins write: each node gets its own copy,
+# bind-mounted in the node's mount namespace, so two kubelets on one machine share none.
+NODE_HOST_DIRS=(etc/cni/net.d opt/cni/bin var/lib/kubelet run/flannel var/lib/cni run/multinet
+  var/lib/multinet var/lib/containerd run/containerd var/log/pods var/log/containers etc/kubernetes
+  run/netns)
+
+# Images imported into every node's containerd under the names the manifests use.
+PAUSE_IMAGE=registry.k8s.io/pause:3.10
+BUSYBOX_IMAGE=docker.io/library/busybox:1.35
+FLANNEL_IMAGE=ghcr.io/flannel-io/flannel:v0.28.9
+MULTINET_IMAGE=ghcr.io/multinet-io/multinet:0.1.0
+
+node_ns() { echo "$NS_PREFIX-$1"; }
+node_index() { local i; for i in "${!NODES[@]}"; do [ "${NODES[$i]}" != "$1" ] || echo $((i + 1)); done; }
+node_ip() { echo "$LAN0_PREFIX.$(node_index "$1")"; }
+node_ip1() { echo "$LAN1_PREFIX.$(node_index "$1")"; }
+node_dir() { echo "$E2E_RUN/nodes/$1"; }
+node_mnt() { echo "$E2E_RUN/mnt/$1"; }
+# Enters a node: its network and mount namespaces (not `ip netns exec`, which remounts /sys and
+# hides the cgroup mounts kubelet and runc need).
+in_node() { local n=$1; shift; nsenter --net="/run/netns/$(node_ns "$n")" --mount="$(node_mnt "$n")" -- "$@"; }
+in_fabric() { nsenter --net="/run/netns/$FABRIC_NS" -- "$@"; }
+
+# The cgroup under which each node's kubelet puts its pods: below the memory cgroup this run is
+# in, so the machine's limits still hold, and one per node so the two kubelets never meet.
+cgroup_base() {
+  local mem
+  mem=$(awk -F: '$2 == "memory" { print $3 }' /proc/self/cgroup)
+  [ "$mem" = "/" ] && mem=""
+  echo "$mem/$NS_PREFIX"
+}
+CGROUP_SUBSYSTEMS=(cpu cpuacct cpuset memory devices freezer blkio pids systemd hugetlb net_cls net_prio perf_event)
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# The cache directory of one built component: its pins (go.mod, go.sum) and the build script
+# decide the key, so a changed pin or build rule builds anew and an unchanged one never does.
+module_key() {
+  cat "$E2E_DIR/modules/$1/go.mod" "$E2E_DIR/modules/$1/go.sum" "$E2E_DIR/build.sh" | sha256sum | cut -c1-12
+}
+module_bin() { echo "$E2E_CACHE/bin/$1-$(module_key "$1")"; }
