@@ -3,12 +3,15 @@ MVN ?= mvn -B
 # Tests never run in the machine's own network namespace: they get one of their own.
 TEST_NETNS ?= multinet-test
 
-.PHONY: build test demo bench crds bundle deploy clean native deps help
+.PHONY: build test demo bench crds bundle deploy clean native deps help cluster-up cluster-down e2e
 
 help:
 	@echo "make demo    the two-network scenario end to end on this machine (root; installs what it needs)"
 	@echo "make build   compile, build the application and the native CNI shim (target/multinet)"
-	@echo "make test    install what is missing (apt), then run every test inside network namespace $(TEST_NETNS)"
+	@echo "make test    install what is missing (apt), run the unit and integration tiers inside network namespace $(TEST_NETNS), then the e2e tier"
+	@echo "make e2e     the end-to-end tier (*E2E) on a real two-node cluster: cluster-up, tests, cluster-down"
+	@echo "make cluster-up    build (cached) and start the real two-node Kubernetes of e2e/cluster; docs/testing.md"
+	@echo "make cluster-down  stop it and remove everything it made, checking that nothing is left"
 	@echo "make bench   delegator vs direct plugin calls, throughput, daemon memory, operator scale (docs/benchmarks.md)"
 	@echo "make crds    regenerate crds/ from the Java API model"
 	@echo "make bundle  regenerate olm-bundle/ and the plain manifests target/deploy/multinet.yaml"
@@ -30,6 +33,18 @@ deps:
 
 test: deps
 	bash .ci/test-in-netns $(TEST_NETNS)
+	bash e2e/run
+
+e2e:
+	bash e2e/run
+
+cluster-up:
+	bash e2e/cluster/install-deps
+	$(MVN) -q package -DskipTests
+	bash e2e/cluster/up.sh
+
+cluster-down:
+	bash e2e/cluster/down.sh
 
 crds: build
 	@for f in target/kubernetes/*.*-v1.yml; do \

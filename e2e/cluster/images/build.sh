@@ -17,6 +17,8 @@ new_root() {
   rm -rf "$r" && mkdir -p "$r"/usr/{bin,sbin,lib,lib64} "$r"/{etc,tmp,proc,sys,dev,run,var}
   chmod 1777 "$r/tmp"
   ln -s usr/bin "$r/bin" && ln -s usr/sbin "$r/sbin" && ln -s usr/lib "$r/lib" && ln -s usr/lib64 "$r/lib64"
+  # runtimes name pod namespaces /var/run/netns/...: the delegator mounts the host's /run/netns
+  ln -s ../run "$r/var/run"
   echo "root:x:0:0:root:/root:/bin/sh" > "$r/etc/passwd"
   echo "root:x:0:" > "$r/etc/group"
 }

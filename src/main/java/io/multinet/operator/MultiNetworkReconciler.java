@@ -99,7 +99,8 @@ import io.multinet.flannel.NetConf;
 @RBACRule(apiGroups = "", resources = "events", verbs = "create")
 @RBACRule(apiGroups = "rbac.authorization.k8s.io", resources = { "clusterroles", "clusterrolebindings" },
         verbs = { "get", "list", "watch", "create", "update", "delete" })
-@RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = { "get", "create", "update" })
+// fabric8's LeaderElector renews its Lease with PATCH: a real API server refused the election without it
+@RBACRule(apiGroups = "coordination.k8s.io", resources = "leases", verbs = { "get", "create", "update", "patch" })
 @RBACRule(apiGroups = "apiextensions.k8s.io", resources = "customresourcedefinitions", verbs = "get")
 @RBACRule(apiGroups = "monitoring.coreos.com", resources = { "servicemonitors", "podmonitors", "prometheusrules" },
         verbs = { "get", "create", "update" })

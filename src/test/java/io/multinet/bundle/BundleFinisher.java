@@ -124,7 +124,7 @@ public final class BundleFinisher {
     }
 
     /** Plain manifests for clusters without OLM: the same objects as the bundle. */
-    static void writePlain(Path project, Path deployOut) throws IOException {
+    public static void writePlain(Path project, Path deployOut) throws IOException {
         Files.createDirectories(deployOut);
         List<String> docs = new ArrayList<>();
         docs.add(Serialization.asYaml(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()));

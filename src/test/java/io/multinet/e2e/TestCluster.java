@@ -1,0 +1,124 @@
+package io.multinet.e2e;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+
+/**
+ * The real two-node cluster of e2e/cluster (make cluster-up), as the *E2E tests reach it: `make e2e`
+ * runs them inside the cluster's admin network namespace and says where the admin kubeconfig and
+ * kubectl are. The tests talk to it as an admin would, through the fabric8 client and kubectl.
+ */
+public final class TestCluster {
+
+    public static final List<String> NODES = List.of("node1", "node2");
+    public static final String BUSYBOX = "docker.io/library/busybox:1.35";
+
+    private TestCluster() {
+    }
+
+    public static Path kubeconfig() {
+        return Path.of(required("MULTINET_E2E_KUBECONFIG"));
+    }
+
+    public static Path project() {
+        return Path.of(System.getProperty("user.dir"));
+    }
+
+    public static KubernetesClient admin() {
+        return client(kubeconfig());
+    }
+
+    public static KubernetesClient client(Path kubeconfig) {
+        try {
+            return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(Files.readString(kubeconfig))).build();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + kubeconfig, e);
+        }
+    }
+
+    /** kubectl as the cluster admin; fails with kubectl's own message on a non-zero exit. */
+    public static String kubectl(String... args) {
+        Result r = kubectlAs(kubeconfig(), args);
+        if (r.exit != 0) {
+            throw new AssertionError("kubectl " + String.join(" ", args) + " exited " + r.exit + ": " + r.err + r.out);
+        }
+        return r.out;
+    }
+
+    public record Result(int exit, String out, String err) {
+    }
+
+    public static Result kubectlAs(Path kubeconfig, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(required("MULTINET_E2E_KUBECTL"), "--kubeconfig", kubeconfig.toString()));
+        cmd.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(cmd).start();
+            var out = p.getInputStream();
+            var err = p.getErrorStream();
+            // both streams are small; read err on its own thread so a full pipe never blocks kubectl
+            var errText = new StringBuilder();
+            Thread t = new Thread(() -> {
+                try {
+                    errText.append(new String(err.readAllBytes(), StandardCharsets.UTF_8));
+                } catch (IOException ignored) {
+                    // the process is gone; what was read is the message
+                }
+            });
+            t.start();
+            String outText = new String(out.readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(2, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new AssertionError("kubectl " + String.join(" ", args) + " did not finish in 2 minutes");
+            }
+            t.join();
+            return new Result(p.exitValue(), outText, errText.toString());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run kubectl", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Waits for a condition of the cluster; fails naming what did not happen. */
+    public static void await(String what, Duration timeout, BooleanSupplier condition) {
+        long end = System.nanoTime() + timeout.toNanos();
+        RuntimeException last = null;
+        while (System.nanoTime() < end) {
+            try {
+                if (condition.getAsBoolean()) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                last = e; // the cluster may not answer yet: try again until the timeout
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new AssertionError("not within " + timeout.toSeconds() + "s: " + what + (last != null ? " (last error: " + last.getMessage() + ")" : ""));
+    }
+
+    private static String required(String variable) {
+        String v = System.getenv(variable);
+        if (v == null || v.isBlank()) {
+            throw new IllegalStateException(variable + " is not set: the *E2E tests run against the real cluster; start them with `make e2e`"
+                    + " (or `make test`), which brings the cluster up and sets it");
+        }
+        return v;
+    }
+}
