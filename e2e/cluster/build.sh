@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the test ground's binaries from the pinned Go modules in modules/*/go.mod into the
 # per-machine cache (lib.sh: E2E_CACHE), each module keyed by its pins: a warm cache builds nothing.
-# Usage: build.sh [module ...]   (default: every module the cluster needs; multus on request)
+# Usage: build.sh [module ...]   (default: all of them)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -16,9 +16,7 @@ module_tools() {
 }
 
 build_module() {
-  local m=$1 out tmp tools ldflags=("-s -w") env=(CGO_ENABLED=0) start n
-  out=$(module_bin "$m")
-  if [ -f "$out/.complete" ]; then log "$m: cached in $out"; return; fi
+  local m=$1 out tmp tools ldflags=("-s -w") env=(CGO_ENABLED=0) start n key
   mapfile -t tools < <(module_tools "$m")
   # Kubernetes keeps cgo (kubelet's cAdvisor); everything that goes into an image is static, and
   # flanneld's udp backend is C, so it is linked statically as flannel's own release build does.
@@ -26,17 +24,25 @@ build_module() {
     kubernetes) ldflags=("$K8S_LDFLAGS"); env=() ;;
     flannel) ldflags=("-s -w -extldflags -static"); env=(CGO_ENABLED=1) ;;
   esac
+  key=$( (cat "$E2E_DIR/modules/$m/go.mod" "$E2E_DIR/modules/$m/go.sum"; go version; echo "${env[*]} ${ldflags[0]}") | sha256sum | cut -c1-12)
+  out=$E2E_CACHE/bin/$m-$key
+  if [ -f "$out/.complete" ]; then
+    ln -sfn "$(basename "$out")" "$E2E_CACHE/bin/$m"
+    log "$m: cached in $out"
+    return
+  fi
   tmp="$out.partial"
   rm -rf "$tmp" && mkdir -p "$tmp"
   log "$m: building ${#tools[@]} binaries (${tools[*]##*/}) into $out; a cold build takes minutes"
   start=$(date +%s)
   # -v names each package as it is compiled: a line every 100 keeps a long cold build visibly alive.
   (cd "$E2E_DIR/modules/$m" && env "${env[@]}" go build -v -trimpath -ldflags "${ldflags[0]}" -o "$tmp/" "${tools[@]}") 2>&1 |
-    awk -v m="$m" '/^#|\.go:[0-9]/ { print; next } { n++ } n % 100 == 0 && n { printf "  %s: %d packages compiled\n", m, n; fflush() }'
+    awk -v m="$m" '/statically linked applications/ { next } /^#|\.go:[0-9]/ { print; next } { n++ } n % 100 == 0 && n { printf "  %s: %d packages compiled\n", m, n; fflush() }'
   [ "${PIPESTATUS[0]}" -eq 0 ] || die "$m: build failed"
   n=$(ls "$tmp" | wc -l)
   [ "$n" -eq "${#tools[@]}" ] || die "$m: expected ${#tools[@]} binaries, got $n"
   rm -rf "$out" && mv "$tmp" "$out" && touch "$out/.complete"
+  ln -sfn "$(basename "$out")" "$E2E_CACHE/bin/$m"
   log "$m: done in $(( $(date +%s) - start ))s"
   # Older builds of this module are kept by nobody: drop them so the cache holds one per pin.
   find "$E2E_CACHE/bin" -maxdepth 1 -name "$m-*" ! -path "$out" -exec rm -rf {} +
@@ -44,5 +50,5 @@ build_module() {
 
 mkdir -p "$E2E_CACHE/bin"
 modules=("$@")
-[ ${#modules[@]} -gt 0 ] || modules=(kubernetes flannel cni-flannel cri-tools)
+[ ${#modules[@]} -gt 0 ] || modules=(kubernetes flannel cni-flannel cri-tools multus)
 for m in "${modules[@]}"; do build_module "$m"; done

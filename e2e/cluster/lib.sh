@@ -61,9 +61,6 @@ CGROUP_SUBSYSTEMS=(cpu cpuacct cpuset memory devices freezer blkio pids systemd 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-# The cache directory of one built component: its pins (go.mod, go.sum) and the build script
-# decide the key, so a changed pin or build rule builds anew and an unchanged one never does.
-module_key() {
-  cat "$E2E_DIR/modules/$1/go.mod" "$E2E_DIR/modules/$1/go.sum" "$E2E_DIR/build.sh" | sha256sum | cut -c1-12
-}
-module_bin() { echo "$E2E_CACHE/bin/$1-$(module_key "$1")"; }
+# The cache directory of one built component: build.sh points bin/<module> at the build of the
+# current pins (bin/<module>-<key>, the key a hash of go.mod, go.sum, the Go version and the flags).
+module_bin() { echo "$E2E_CACHE/bin/$1"; }

@@ -62,7 +62,7 @@ image() { # name tag root [mkimage flags...]
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-key=$( (cat "$0" "$E2E_DIR/images/pause.c"; module_key flannel) | sha256sum | cut -c1-12)
+key=$( (cat "$0" "$E2E_DIR/images/pause.c"; readlink "$(module_bin flannel)") | sha256sum | cut -c1-12)
 if [ "$(cat "$IMAGES/base.key" 2>/dev/null)" != "$key" ]; then
   log "images: pause, busybox, flanneld"
   r=$work/pause && mkdir -p "$r"
