@@ -23,6 +23,11 @@ APISERVER_URL=https://$APISERVER_IP:6443
 SERVICE_CIDR=10.96.0.0/16
 KUBERNETES_SERVICE_IP=10.96.0.1
 CLUSTER_CIDR=172.96.0.0/16
+# pods' range per node (.<node index>.0/24) before multinet provides the default network
+BOOTSTRAP_PREFIX=10.244
+# etcd for flannel networks in etcd mode (TLS, client certificates: pki/etcd-flannel-client.*)
+FLANNEL_ETCD_PORT=2479
+FLANNEL_ETCD_URL=https://$LAN0_PREFIX.1:$FLANNEL_ETCD_PORT
 
 ADMIN_KUBECONFIG=$E2E_RUN/admin.kubeconfig
 # The node's host directories that pods and plugins write: each node gets its own copy,

@@ -55,6 +55,8 @@ cert controller-manager system:kube-controller-manager ""
 cert scheduler system:kube-scheduler ""
 cert kube-proxy system:kube-proxy ""
 for node in "${NODES[@]}"; do cert "kubelet-$node" "system:node:$node" system:nodes; done
+cert etcd-flannel etcd-flannel "" "IP:$APISERVER_IP"
+cert etcd-flannel-client flannel ""
 openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
 openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
 
@@ -169,6 +171,15 @@ run etcd "$CP" etcd --name e2e --data-dir "$E2E_RUN/etcd" --listen-client-urls h
   --advertise-client-urls http://127.0.0.1:2379 --listen-peer-urls http://127.0.0.1:2380 \
   --initial-advertise-peer-urls http://127.0.0.1:2380 --initial-cluster e2e=http://127.0.0.1:2380
 wait_for etcd 30 in_node "$CP" curl -sf http://127.0.0.1:2379/health
+# The etcd that flannel networks in etcd mode use, as the seed has it: TLS with client certificates,
+# on node1's eth0 so that flanneld on every node and the operator's pod reach it.
+run etcd-flannel "$CP" etcd --name flannel --data-dir "$E2E_RUN/etcd-flannel" \
+  --listen-client-urls "$FLANNEL_ETCD_URL" --advertise-client-urls "$FLANNEL_ETCD_URL" \
+  --listen-peer-urls http://127.0.0.1:2480 --initial-advertise-peer-urls http://127.0.0.1:2480 \
+  --initial-cluster flannel=http://127.0.0.1:2480 \
+  --client-cert-auth --trusted-ca-file="$PKI/ca.crt" --cert-file="$PKI/etcd-flannel.crt" --key-file="$PKI/etcd-flannel.key"
+wait_for etcd-flannel 30 in_node "$CP" curl -sf --cacert "$PKI/ca.crt" --cert "$PKI/etcd-flannel-client.crt" \
+  --key "$PKI/etcd-flannel-client.key" "$FLANNEL_ETCD_URL/health"
 run kube-apiserver "$CP" kube-apiserver --etcd-servers=http://127.0.0.1:2379 \
   --advertise-address="$APISERVER_IP" --bind-address=0.0.0.0 --secure-port=6443 \
   --service-cluster-ip-range="$SERVICE_CIDR" --allow-privileged=true \
@@ -269,22 +280,22 @@ EOF
   run "kube-proxy-$node" "$node" kube-proxy --config="$d/kube-proxy.yaml" --v=1
 done
 
-# ---- pod network: a plain bridge per node on the podCIDR the controller manager allocated --------
-has_pod_cidr() { [ -n "$(kubectl_f get node "$1" -o jsonpath='{.spec.podCIDR}')" ]; }
-for node in "${NODES[@]}"; do wait_for "node $node registered with a podCIDR" 120 has_pod_cidr "$node"; done
+# ---- pod network until multinet is installed: a plain bridge per node -------------------------
+# Its own range, not the node's podCIDR: the default network multinet brings (flannel in
+# kube-subnet-mgr mode) takes the podCIDR, and two bridges on one subnet would fight over its route.
 for node in "${NODES[@]}"; do
-  cidr=$(kubectl_f get node "$node" -o jsonpath='{.spec.podCIDR}')
   cat > "$(node_dir "$node")/root/etc/cni/net.d/10-bridge.conflist" <<EOF
 {"cniVersion": "1.0.0", "name": "e2e-bridge", "plugins": [
   {"type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": false,
-   "ipam": {"type": "host-local", "ranges": [[{"subnet": "$cidr"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+   "ipam": {"type": "host-local", "ranges": [[{"subnet": "$BOOTSTRAP_PREFIX.$(node_index "$node").0/24"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
   {"type": "portmap", "capabilities": {"portMappings": true}}]}
 EOF
   for other in "${NODES[@]}"; do
-    [ "$other" = "$node" ] && continue
-    ip -n "$(node_ns "$other")" route replace "$cidr" via "$(node_ip "$node")"
+    [ "$other" = "$node" ] || ip -n "$(node_ns "$other")" route replace "$BOOTSTRAP_PREFIX.$(node_index "$node").0/24" via "$(node_ip "$node")"
   done
 done
+has_pod_cidr() { [ -n "$(kubectl_f get node "$1" -o jsonpath='{.spec.podCIDR}')" ]; }
+for node in "${NODES[@]}"; do wait_for "node $node registered with a podCIDR" 120 has_pod_cidr "$node"; done
 wait_for "nodes Ready" 180 kubectl_f wait --for=condition=Ready node --all --timeout=2s
 kubectl_f get nodes -o wide
 

@@ -31,6 +31,19 @@ public final class TestCluster {
         return Path.of(required("MULTINET_E2E_KUBECONFIG"));
     }
 
+    /** The cluster's certificates (e2e/cluster/up.sh), among them the flannel etcd's client certificate. */
+    public static Path pki() {
+        return kubeconfig().getParent().resolve("pki");
+    }
+
+    /** What a node's host directories (/run/flannel, /var/lib/cni, ...) hold, seen from outside the node. */
+    public static Path nodeRoot(String node) {
+        return kubeconfig().getParent().resolve("nodes").resolve(node).resolve("root");
+    }
+
+    /** The etcd that flannel networks in etcd mode use: TLS with client certificates, on node1. */
+    public static final String FLANNEL_ETCD = "https://10.77.0.1:2479";
+
     public static Path project() {
         return Path.of(System.getProperty("user.dir"));
     }
