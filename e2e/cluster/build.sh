@@ -36,7 +36,7 @@ build_module() {
   log "$m: building ${#tools[@]} binaries (${tools[*]##*/}) into $out; a cold build takes minutes"
   start=$(date +%s)
   # -v names each package as it is compiled: a line every 100 keeps a long cold build visibly alive.
-  (cd "$E2E_DIR/modules/$m" && env "${env[@]}" go build -v -trimpath -ldflags "${ldflags[0]}" -o "$tmp/" "${tools[@]}") 2>&1 |
+  (cd "$E2E_DIR/modules/$m" && env "${env[@]}" go build -v -trimpath -buildvcs=false -ldflags "${ldflags[0]}" -o "$tmp/" "${tools[@]}") 2>&1 |
     awk -v m="$m" '/statically linked applications/ { next } /^#|\.go:[0-9]/ { print; next } { n++ } n % 100 == 0 && n { printf "  %s: %d packages compiled\n", m, n; fflush() }'
   [ "${PIPESTATUS[0]}" -eq 0 ] || die "$m: build failed"
   n=$(ls "$tmp" | wc -l)

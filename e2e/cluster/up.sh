@@ -180,7 +180,21 @@ run etcd-flannel "$CP" etcd --name flannel --data-dir "$E2E_RUN/etcd-flannel" \
   --client-cert-auth --trusted-ca-file="$PKI/ca.crt" --cert-file="$PKI/etcd-flannel.crt" --key-file="$PKI/etcd-flannel.key"
 wait_for etcd-flannel 30 in_node "$CP" curl -sf --cacert "$PKI/ca.crt" --cert "$PKI/etcd-flannel-client.crt" \
   --key "$PKI/etcd-flannel-client.key" "$FLANNEL_ETCD_URL/health"
+# Pod Security admission enforces baseline wherever a namespace does not say otherwise, as many
+# clusters do: multinet's namespace must carry the labels its privileged pods need.
+cat > "$E2E_RUN/admission.yaml" <<EOF
+apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+- name: PodSecurity
+  configuration:
+    apiVersion: pod-security.admission.config.k8s.io/v1
+    kind: PodSecurityConfiguration
+    defaults: {enforce: baseline, enforce-version: latest, audit: baseline, audit-version: latest, warn: baseline, warn-version: latest}
+    exemptions: {usernames: [], runtimeClasses: [], namespaces: [kube-system]}
+EOF
 run kube-apiserver "$CP" kube-apiserver --etcd-servers=http://127.0.0.1:2379 \
+  --admission-control-config-file="$E2E_RUN/admission.yaml" \
   --advertise-address="$APISERVER_IP" --bind-address=0.0.0.0 --secure-port=6443 \
   --service-cluster-ip-range="$SERVICE_CIDR" --allow-privileged=true \
   --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction \

@@ -9,7 +9,7 @@ source "$(dirname "$0")/../lib.sh"
 IMAGES="$E2E_CACHE/images"
 MKIMAGE="$E2E_CACHE/bin/mkimage"
 mkdir -p "$IMAGES"
-(cd "$E2E_DIR/tools" && go build -trimpath -o "$MKIMAGE" ./mkimage)
+(cd "$E2E_DIR/tools" && go build -trimpath -buildvcs=false -o "$MKIMAGE" ./mkimage)
 
 # A root whose /bin, /sbin and /lib are links into /usr, as on the Debian the binaries come from.
 new_root() {

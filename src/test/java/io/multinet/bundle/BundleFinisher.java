@@ -127,7 +127,12 @@ public final class BundleFinisher {
     public static void writePlain(Path project, Path deployOut) throws IOException {
         Files.createDirectories(deployOut);
         List<String> docs = new ArrayList<>();
-        docs.add(Serialization.asYaml(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build()));
+        // flanneld and the delegator are privileged hostNetwork pods: a cluster whose Pod Security
+        // admission enforces baseline (or restricted) by default refuses them without these labels
+        docs.add(Serialization.asYaml(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE)
+                .addToLabels("pod-security.kubernetes.io/enforce", "privileged")
+                .addToLabels("pod-security.kubernetes.io/audit", "privileged")
+                .addToLabels("pod-security.kubernetes.io/warn", "privileged").endMetadata().build()));
         try (var s = Files.list(project.resolve("crds"))) {
             for (Path crd : s.sorted().toList()) {
                 docs.add(Files.readString(crd));

@@ -75,6 +75,16 @@ class ClusterE2E {
         assertTrue(version.contains("\"gitVersion\": \"v1.34.4\""), version);
     }
 
+    @Test
+    void podSecurityEnforcesBaselineByDefault() {
+        var privileged = new PodBuilder(busybox("privileged", "node1")).editSpec().editFirstContainer().withNewSecurityContext()
+                .withPrivileged(true).endSecurityContext().endContainer().endSpec().build();
+        var e = org.junit.jupiter.api.Assertions.assertThrows(io.fabric8.kubernetes.client.KubernetesClientException.class,
+                () -> k8s.pods().inNamespace(NS).resource(privileged).create());
+        assertEquals(403, e.getCode());
+        assertTrue(e.getMessage().contains("violates PodSecurity \"baseline:latest\": privileged"), e.getMessage());
+    }
+
     static Pod busybox(String name, String node) {
         return new PodBuilder().withNewMetadata().withName(name).endMetadata()
                 .withNewSpec().withNodeName(node).withTerminationGracePeriodSeconds(0L)
