@@ -19,7 +19,7 @@ FLANNEL_CNI=$(module_bin cni-flannel)/flannel
 
 # From here on a failure leaves nothing half-made behind.
 trap 'rc=$?; [ $rc -eq 0 ] || { log "cluster-up failed (rc $rc); logs in $E2E_RUN/logs; tearing down"; cp -r "$E2E_RUN/logs" "/tmp/multinet-e2e-failed-logs" 2>/dev/null || true; bash "$E2E_DIR/down.sh" || true; }' EXIT
-mkdir -p "$E2E_RUN"/{pki,logs,pids,mnt,bin}
+mkdir -p "$E2E_RUN"/{pki,logs,pids,mnt,bin,cmds}
 touch "$E2E_RUN/up"
 PKI=$E2E_RUN/pki
 
@@ -152,10 +152,12 @@ done
 # run NAME NODE CMD...: a daemon in a node's namespaces, its own session, logged, its pid recorded.
 run() {
   local name=$1 node=$2; shift 2
+  # what node.sh needs to start it again (a restart is one of the faults the E2E tier plays)
+  printf '%q ' "$node" env -i PATH="$NODE_PATH" HOME=/root "$@" > "$E2E_RUN/cmds/$name"
   # the shell records its own pid and then becomes the daemon, so the pid file names the daemon
   setsid nsenter --net="/run/netns/$(node_ns "$node")" --mount="$(node_mnt "$node")" -- \
     sh -c 'echo $$ > "$0"; exec "$@"' "$E2E_RUN/pids/$name.pid" env -i PATH="$NODE_PATH" HOME=/root "$@" \
-    > "$E2E_RUN/logs/$name.log" 2>&1 < /dev/null &
+    >> "$E2E_RUN/logs/$name.log" 2>&1 < /dev/null &
 }
 wait_for() { # what seconds command...
   local what=$1 t=$2 i; shift 2

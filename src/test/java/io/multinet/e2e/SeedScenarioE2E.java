@@ -34,12 +34,16 @@ import io.multinet.etcd.JetcdFlannelStore;
  * eth1, --ip-masq), real flanneld on both nodes, and busybox pods that talk across nodes on both.
  * What it sees (kubectl get mnet, ip a, ping) is printed as well as checked.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class SeedScenarioE2E {
 
     static final String NS = "multinet-system";
     static final String PODS = "default";
     static KubernetesClient k8s;
     static Path work;
+    static EtcdTarget etcdTarget;
+    /** The first pods' addresses: busybox-nodeN and busybox1-nodeN, eth0 and net1. */
+    static final Map<String, Map<String, String>> ips = new HashMap<>();
 
     @BeforeAll
     static void install() throws Exception {
@@ -73,6 +77,7 @@ class SeedScenarioE2E {
     }
 
     @Test
+    @org.junit.jupiter.api.Order(1)
     void twoNetworksPodsOnBothAndTrafficAcrossNodes() throws Exception {
         for (String net : List.of("flannel1", "flannel2")) {
             TestCluster.await(net + " Ready on both nodes", Duration.ofMinutes(5), () -> TestCluster.kubectl("get", "mnet", net, "-o",
@@ -96,8 +101,9 @@ class SeedScenarioE2E {
         }
         var tls = new EtcdTarget.Tls(Files.readString(TestCluster.pki().resolve("ca.crt")),
                 Files.readString(TestCluster.pki().resolve("etcd-flannel-client.crt")), Files.readString(TestCluster.pki().resolve("etcd-flannel-client.key")));
+        etcdTarget = new EtcdTarget(List.of(TestCluster.FLANNEL_ETCD), tls, null, null);
         try (var etcd = new JetcdFlannelStore(Duration.ofSeconds(10))) {
-            var keys = etcd.list(new EtcdTarget(List.of(TestCluster.FLANNEL_ETCD), tls, null, null), "/k8s/network2/subnets/");
+            var keys = etcd.list(etcdTarget, "/k8s/network2/subnets/");
             assertEquals(2, keys.size(), "flannel2 leases: " + keys.keySet());
             for (String node : TestCluster.NODES) {
                 String subnet = flannel2Subnet.get(node).replaceFirst("\\.1/", ".0-");
@@ -110,11 +116,9 @@ class SeedScenarioE2E {
             k8s.pods().inNamespace(PODS).resource(pod("busybox-" + node, node, "flannel2-conf")).create();
             k8s.pods().inNamespace(PODS).resource(pod("busybox1-" + node, node, "flannel1-conf")).create();
         }
-        Map<String, Map<String, String>> ips = new HashMap<>();
         for (String node : TestCluster.NODES) {
             for (String name : List.of("busybox-" + node, "busybox1-" + node)) {
-                k8s.pods().inNamespace(PODS).withName(name).waitUntilCondition(p -> p != null && p.getStatus().getConditions().stream()
-                        .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")), 3, java.util.concurrent.TimeUnit.MINUTES);
+                awaitReady(name);
                 String ipA = TestCluster.kubectl("exec", "-n", PODS, name, "--", "ip", "a");
                 System.out.println("$ kubectl exec " + name + " -- ip a\n" + ipA);
                 ips.put(name, Map.of("eth0", address(ipA, "eth0"), "net1", address(ipA, "net1")));
@@ -135,42 +139,212 @@ class SeedScenarioE2E {
             assertTrue(ping.contains("3 packets received"), ping);
         }
 
+        pingTwins("scenario");
+    }
+
+    // ---- faults: each is followed by proof that the networks work and that nothing leaked -------
+
+    @Test
+    @org.junit.jupiter.api.Order(2)
+    void kubeletRestarted() throws Exception {
+        node("restart", "kubelet-node2");
+        TestCluster.kubectl("wait", "--for=condition=Ready", "node/node2", "--timeout=120s");
+        pingTwins("after kubelet on node2 restarted");
+        freshPairWorks("kubelet");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(3)
+    void containerdRestarted() throws Exception {
+        node("restart", "containerd-node1");
+        TestCluster.kubectl("wait", "--for=condition=Ready", "node/node1", "--timeout=120s");
+        pingTwins("after containerd on node1 restarted");
+        freshPairWorks("containerd");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(4)
+    void aFlanneldPodDeleted() throws Exception {
+        String pod = TestCluster.kubectl("get", "pod", "-n", NS, "-l", NetworkNames.LABEL_NETWORK + "=flannel2",
+                "--field-selector=spec.nodeName=node1", "-o", "name").strip();
+        assertTrue(pod.startsWith("pod/"), pod);
+        TestCluster.kubectl("delete", "-n", NS, pod, "--wait=true");
+        awaitNetworksReady();
+        pingTwins("after flanneld of flannel2 on node1 was replaced");
+        freshPairWorks("flanneld");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(5)
+    void etcdStoppedForThirtySeconds() throws Exception {
+        node("stop", "etcd-flannel");
+        try {
+            Thread.sleep(30_000);
+            // the datapath does not need etcd while it is away
+            pingTwins("while flannel2's etcd is stopped");
+        } finally {
+            node("start", "etcd-flannel");
+        }
+        awaitNetworksReady();
+        pingTwins("after flannel2's etcd came back");
+        freshPairWorks("etcd");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(6)
+    void theDelegatorDeletedWhilePodsAreCreated() throws Exception {
+        int before = nodeState().size();
+        List<String> names = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String name = "busybox-restart-" + i;
+            names.add(name);
+            k8s.pods().inNamespace(PODS).resource(pod(name, TestCluster.NODES.get(i % 2), "flannel2-conf")).create();
+        }
+        TestCluster.kubectl("delete", "pod", "-n", NS, "-l", NetworkNames.LABEL_COMPONENT + "=" + NetworkNames.COMPONENT_DELEGATOR,
+                "--field-selector=spec.nodeName=node1", "--wait=false");
+        for (String name : names) {
+            awaitReady(name);
+            String ipA = TestCluster.kubectl("exec", "-n", PODS, name, "--", "ip", "a");
+            assertTrue(address(ipA, "net1").startsWith("172.112."), ipA);
+        }
+        deleteAndAwaitNothingLeft(names, before);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(7)
+    void aHundredPodsCreatedAndDeletedSixteenAtATime() throws Exception {
+        int before = nodeState().size();
+        List<String> names = java.util.stream.IntStream.range(0, 100).mapToObj(i -> "busybox-bulk-" + i).toList();
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+        try {
+            var created = names.stream().map(n -> pool.submit(() -> k8s.pods().inNamespace(PODS)
+                    .resource(pod(n, TestCluster.NODES.get(Math.abs(n.hashCode()) % 2), "flannel2-conf")).create())).toList();
+            for (var f : created) {
+                f.get();
+            }
+            TestCluster.await("100 pods Ready", Duration.ofMinutes(8), () -> k8s.pods().inNamespace(PODS).withLabel("e2e", "seed").list().getItems()
+                    .stream().filter(p -> p.getMetadata().getName().startsWith("busybox-bulk-"))
+                    .filter(p -> p.getStatus().getConditions().stream().anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")))
+                    .count() == 100);
+            var deleted = names.stream().map(n -> pool.submit(() -> k8s.pods().inNamespace(PODS).withName(n).delete())).toList();
+            for (var f : deleted) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        awaitNothingLeft(names, before);
+    }
+
+    // ---- helpers of the faults ----------------------------------------------------------------
+
+    static void node(String action, String daemon) throws Exception {
+        Process p = new ProcessBuilder("bash", TestCluster.project().resolve("e2e/cluster/node.sh").toString(), action, daemon)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), "node.sh " + action + " " + daemon + ": " + out);
+    }
+
+    static void awaitReady(String name) {
+        k8s.pods().inNamespace(PODS).withName(name).waitUntilCondition(p -> p != null && p.getStatus().getConditions().stream()
+                .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")), 4, java.util.concurrent.TimeUnit.MINUTES);
+    }
+
+    static void awaitNetworksReady() {
+        for (String net : List.of("flannel1", "flannel2")) {
+            TestCluster.await(net + " Ready on both nodes again", Duration.ofMinutes(4), () -> TestCluster.kubectl("get", "mnet", net, "-o",
+                    "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}").equals("True")
+                    && TestCluster.kubectl("get", "ds", "-n", NS, NetworkNames.flanneldDaemonSet(net), "-o", "jsonpath={.status.numberReady}").equals("2"));
+        }
+    }
+
+    /** busybox-node1 reaches busybox-node2 over net1 (flannel2) and eth0 (flannel1). */
+    static void pingTwins(String when) {
+        for (String iface : List.of("net1", "eth0")) {
+            String target = ips.get("busybox-node2").get(iface);
+            String ping = TestCluster.kubectl("exec", "-n", PODS, "busybox-node1", "--", "ping", "-c", "3", "-W", "3", "-I", iface, target);
+            System.out.println(when + ": ping -I " + iface + " " + target + ": " + ping.lines().filter(l -> l.contains("packets")).findFirst().orElse(ping));
+            assertTrue(ping.contains("3 packets received"), when + ": " + ping);
+        }
+    }
+
+    /** A new pod on each node, on flannel2, that reach each other; then deleted without a trace. */
+    static void freshPairWorks(String tag) throws Exception {
+        int before = nodeState().size();
+        List<String> names = List.of("busybox-" + tag + "-node1", "busybox-" + tag + "-node2");
+        for (int i = 0; i < 2; i++) {
+            k8s.pods().inNamespace(PODS).resource(pod(names.get(i), TestCluster.NODES.get(i), "flannel2-conf")).create();
+        }
+        names.forEach(SeedScenarioE2E::awaitReady);
+        String target = address(TestCluster.kubectl("exec", "-n", PODS, names.get(1), "--", "ip", "a"), "net1");
+        String ping = TestCluster.kubectl("exec", "-n", PODS, names.get(0), "--", "ping", "-c", "2", "-W", "3", "-I", "net1", target);
+        assertTrue(ping.contains("2 packets received"), tag + ": " + ping);
+        deleteAndAwaitNothingLeft(names, before);
+    }
+
+    static void deleteAndAwaitNothingLeft(List<String> names, int before) throws Exception {
+        TestCluster.kubectl(java.util.stream.Stream.concat(java.util.stream.Stream.of("delete", "pod", "-n", PODS, "--wait=true", "--timeout=180s"),
+                names.stream()).toArray(String[]::new));
+        awaitNothingLeft(names, before);
+    }
+
+    /** The node-side state of the given (deleted) pods is gone: leases, delegate files and cache entries back to before. */
+    static void awaitNothingLeft(List<String> names, int before) {
+        try {
+            TestCluster.await("the node-side state of " + names.size() + " deleted pods removed", Duration.ofMinutes(3),
+                    () -> nodeState().size() == before);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + ": before " + before + " files, now " + nodeState(), e);
+        }
+    }
+
+    /** IP leases on the two networks, flannel delegate files and DEL cache entries of busybox pods, on both nodes. */
+    static List<Path> nodeState() {
+        try {
+            List<Path> state = new java.util.ArrayList<>();
+            for (String node : TestCluster.NODES) {
+                Path root = TestCluster.nodeRoot(node);
+                state.addAll(files(root.resolve("var/lib/multinet/cache")).stream().filter(SeedScenarioE2E::ofSeedPod).toList());
+                state.addAll(files(root.resolve("var/lib/cni/flannel")));
+                state.addAll(files(root.resolve("var/lib/cni/networks")).stream()
+                        .filter(p -> p.getFileName().toString().matches("172\\.(96|112)\\..*")).toList());
+            }
+            return state;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(20)
+    void deletionLeavesNothingEvenWhenTheOperatorRestartsMidway() throws Exception {
         // pods deleted: nothing of theirs is left on the nodes (DEL cache, IP leases, flannel delegate
         // files). kubelet removes the pod object before it tears the sandbox down, so this is awaited.
         TestCluster.kubectl("delete", "pod", "-n", PODS, "-l", "e2e=seed", "--wait=true", "--timeout=120s");
         try {
             TestCluster.await("no DEL cache entry, IP lease or flannel delegate file of the deleted pods on the nodes",
-                    Duration.ofMinutes(2), () -> podLeftovers().isEmpty());
+                    Duration.ofMinutes(2), () -> nodeState().isEmpty());
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + ": " + podLeftovers(), e);
+            throw new AssertionError(e.getMessage() + ": " + nodeState(), e);
         }
 
         // networks deleted: their DaemonSets, NADs and etcd keys go
-        TestCluster.kubectl("delete", "mnet", "flannel1", "flannel2", "--wait=true", "--timeout=180s");
+        TestCluster.kubectl("delete", "mnet", "flannel1", "flannel2", "--wait=false");
+        // the operator's pod is deleted while it finalizes: its successor must finish the deletion
+        for (Pod op : k8s.pods().inNamespace(NS).list().getItems()) {
+            if (op.getMetadata().getOwnerReferences().stream().anyMatch(o -> o.getKind().equals("ReplicaSet"))) {
+                k8s.pods().inNamespace(NS).resource(op).delete();
+            }
+        }
+        TestCluster.await("flannel1 and flannel2 deleted", Duration.ofMinutes(4),
+                () -> TestCluster.kubectl("get", "mnet", "-o", "name").isBlank());
         for (String net : List.of("flannel1", "flannel2")) {
             TestCluster.await(NetworkNames.flanneldDaemonSet(net) + " deleted", Duration.ofMinutes(2),
                     () -> k8s.apps().daemonSets().inNamespace(NS).withName(NetworkNames.flanneldDaemonSet(net)).get() == null);
         }
         assertEquals("", TestCluster.kubectl("get", "net-attach-def", "-A", "-o", "name").strip());
         try (var etcd = new JetcdFlannelStore(Duration.ofSeconds(10))) {
-            assertEquals(Map.of(), etcd.list(new EtcdTarget(List.of(TestCluster.FLANNEL_ETCD), tls, null, null), "/k8s/network2/"));
-        }
-    }
-
-    static List<Path> podLeftovers() {
-        try {
-            List<Path> left = new java.util.ArrayList<>();
-            for (String node : TestCluster.NODES) {
-                Path root = TestCluster.nodeRoot(node);
-                // the operator's own pod keeps its entry: only the deleted pods' entries must be gone
-                left.addAll(files(root.resolve("var/lib/multinet/cache")).stream().filter(SeedScenarioE2E::ofSeedPod).toList());
-                left.addAll(files(root.resolve("var/lib/cni/flannel")));
-                left.addAll(files(root.resolve("var/lib/cni/networks")).stream()
-                        .filter(p -> p.getFileName().toString().matches("172\\.(96|112)\\..*")).toList());
-            }
-            return left;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            assertEquals(Map.of(), etcd.list(etcdTarget, "/k8s/network2/"));
         }
     }
 

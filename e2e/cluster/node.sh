@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Plays a fault on one of the running cluster's daemons, as the E2E tier does:
+#   node.sh stop|start|restart NAME     NAME as in logs/: kubelet-node1, containerd-node2, etcd-flannel, ...
+# stop sends TERM and waits for the process to end; start runs it again with the command up.sh gave it.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+action=$1 name=$2
+pidfile=$E2E_RUN/pids/$name.pid
+[ -f "$E2E_RUN/cmds/$name" ] || die "no daemon $name in $E2E_RUN/cmds"
+
+stop() {
+  local pid i
+  pid=$(cat "$pidfile" 2>/dev/null) || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < 60; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.5; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+start() {
+  local -a cmd
+  eval "cmd=($(cat "$E2E_RUN/cmds/$name"))"
+  local node=${cmd[0]}
+  setsid nsenter --net="/run/netns/$(node_ns "$node")" --mount="$(node_mnt "$node")" -- \
+    sh -c 'echo $$ > "$0"; exec "$@"' "$pidfile" "${cmd[@]:1}" >> "$E2E_RUN/logs/$name.log" 2>&1 < /dev/null &
+  sleep 0.5
+  kill -0 "$(cat "$pidfile")" || die "$name did not start again"
+}
+case $action in
+  stop) stop ;;
+  start) start ;;
+  restart) stop; start ;;
+  *) die "usage: node.sh stop|start|restart NAME" ;;
+esac
+log "$name: $action done"
