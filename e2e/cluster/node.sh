@@ -21,8 +21,24 @@ start() {
   local node=${cmd[0]}
   setsid nsenter --net="/run/netns/$(node_ns "$node")" --mount="$(node_mnt "$node")" -- \
     sh -c 'echo $$ > "$0"; exec "$@"' "$pidfile" "${cmd[@]:1}" >> "$E2E_RUN/logs/$name.log" 2>&1 < /dev/null &
-  sleep 0.5
-  kill -0 "$(cat "$pidfile")" || die "$name did not start again"
+  # back only once it serves again, as a restarted systemd unit would be waited for
+  local i
+  for ((i = 0; i < 120; i++)); do
+    kill -0 "$(cat "$pidfile" 2>/dev/null)" 2>/dev/null || { sleep 0.5; continue; }
+    serving "$node" && return 0
+    sleep 0.5
+  done
+  die "$name does not serve again after 60s"
+}
+serving() {
+  local in=(nsenter --net="/run/netns/$(node_ns "$1")" --mount="$(node_mnt "$1")" --)
+  case $name in
+    containerd-*) "${in[@]}" ctr --address /run/containerd/containerd.sock version > /dev/null 2>&1 ;;
+    kubelet-*) "${in[@]}" curl -sf http://127.0.0.1:10248/healthz > /dev/null ;;
+    etcd-flannel) "${in[@]}" curl -sf --cacert "$E2E_RUN/pki/ca.crt" --cert "$E2E_RUN/pki/etcd-flannel-client.crt" \
+      --key "$E2E_RUN/pki/etcd-flannel-client.key" "$FLANNEL_ETCD_URL/health" > /dev/null ;;
+    *) true ;;
+  esac
 }
 case $action in
   stop) stop ;;

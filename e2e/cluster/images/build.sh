@@ -3,8 +3,10 @@
 # manifests use (no registry is reachable): pause, busybox (Debian's busybox-static), flanneld
 # (the pinned build plus the iptables its --ip-masq needs) and multinet (the built application on
 # a jlink'ed runtime, with the shim). Usage: images/build.sh  (needs build.sh and `make build` first)
+#        images/build.sh multinet FILE   only multinet's image, to FILE (`make image`)
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
+only=${1:-}
 
 IMAGES="$E2E_CACHE/images"
 MKIMAGE="$E2E_CACHE/bin/mkimage"
@@ -63,7 +65,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 key=$( (cat "$0" "$E2E_DIR/images/pause.c"; readlink "$(module_bin flannel)") | sha256sum | cut -c1-12)
-if [ "$(cat "$IMAGES/base.key" 2>/dev/null)" != "$key" ]; then
+if [ "$only" = multinet ]; then
+  :
+elif [ "$(cat "$IMAGES/base.key" 2>/dev/null)" != "$key" ]; then
   log "images: pause, busybox, flanneld"
   r=$work/pause && mkdir -p "$r"
   gcc -std=c11 -O2 -Wall -Wextra -Werror -static -o "$r/pause" "$E2E_DIR/images/pause.c"
@@ -111,3 +115,7 @@ exec /opt/jre/bin/java $JAVA_OPTS $JAVA_OPTS_APPEND -jar /deployments/quarkus-ap
 EOF
 chmod 755 "$r/deployments/run-java.sh"
 image multinet "$MULTINET_IMAGE" "$r" -entrypoint '["/deployments/run-java.sh"]' -workdir /deployments
+if [ "$only" = multinet ] && [ -n "${2:-}" ]; then
+  cp "$IMAGES/multinet.tar" "$2"
+  log "image: $2 ($MULTINET_IMAGE, a docker-archive)"
+fi

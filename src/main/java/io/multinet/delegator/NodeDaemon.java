@@ -103,11 +103,49 @@ public class NodeDaemon {
         if (refresher != null) {
             refresher.shutdownNow();
         }
+        if (config.role() == Role.NODE && uninstalling()) {
+            removeFromNode();
+        }
         if (server != null) {
             server.close();
         }
         if (view != null) {
             view.close();
+        }
+    }
+
+    /**
+     * Whether this stop is an uninstall rather than a roll or a restart: the DaemonSet is gone or being
+     * deleted, or the ServiceAccount or its ClusterRoleBinding went with the manifests (401, 403: an
+     * uninstall deletes them before the DaemonSet's pods have terminated). Anything else, an
+     * unreachable API server included, keeps the node's files: a node without the conflist while
+     * multinet still runs would start pods without their networks.
+     */
+    boolean uninstalling() {
+        if (settings.podNamespace().isEmpty()) {
+            return false;
+        }
+        try {
+            var ds = client.apps().daemonSets().inNamespace(settings.podNamespace().get()).withName(NetworkNames.DELEGATOR_DAEMONSET).get();
+            return ds == null || ds.getMetadata().getDeletionTimestamp() != null;
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            return e.getCode() == 401 || e.getCode() == 403;
+        }
+    }
+
+    /**
+     * Uninstall: the conflist goes first, so the runtime falls back to the node's own primary CNI
+     * config at once and no new pod is sent to a daemon that is gone; then the shim.
+     */
+    void removeFromNode() {
+        for (Path p : List.of(cniConfigPath(), Path.of(settings.cniBinDir(), NetworkNames.CNI_TYPE))) {
+            try {
+                if (Files.deleteIfExists(p)) {
+                    LOG.infof("multinet is being uninstalled: removed %s", p);
+                }
+            } catch (IOException e) {
+                LOG.errorf("multinet is being uninstalled, but %s could not be removed: %s", p, e.getMessage());
+            }
         }
     }
 

@@ -17,6 +17,13 @@ public interface NodeSettings {
     @WithDefault("${NODE_NAME:}")
     Optional<String> nodeName();
 
+    /**
+     * The namespace of this daemon's DaemonSet (downward API, env POD_NAMESPACE). Unset outside a
+     * cluster: the daemon then never takes its files off the node when it stops.
+     */
+    @WithDefault("${POD_NAMESPACE:}")
+    Optional<String> podNamespace();
+
     /** Where the shim is installed as /opt/cni/bin/multinet. */
     @WithDefault("/opt/cni/bin")
     String cniBinDir();

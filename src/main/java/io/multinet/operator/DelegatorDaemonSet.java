@@ -45,7 +45,9 @@ public final class DelegatorDaemonSet {
                 rule("k8s.cni.cncf.io", "network-attachment-definitions", "get", "list", "watch"),
                 rule(io.multinet.api.v1alpha1.MultiNetwork.GROUP, "multinetworks", "get", "list", "watch"),
                 rule(io.multinet.api.v1alpha1.MultiNetwork.GROUP, "multinetworknodestates", "get", "create"),
-                rule(io.multinet.api.v1alpha1.MultiNetwork.GROUP, "multinetworknodestates/status", "update"));
+                rule(io.multinet.api.v1alpha1.MultiNetwork.GROUP, "multinetworknodestates/status", "update"),
+                // on stop: is its own DaemonSet being deleted (an uninstall) or only rolled?
+                rule("apps", "daemonsets", "get"));
     }
 
     private static io.fabric8.kubernetes.api.model.rbac.PolicyRule rule(String group, String resource, String... verbs) {
@@ -74,7 +76,9 @@ public final class DelegatorDaemonSet {
                         new EnvVarBuilder().withName("JAVA_OPTS_APPEND").withValue(JVM_OPTIONS).build(),
                         new EnvVarBuilder().withName("MALLOC_ARENA_MAX").withValue(MALLOC_ARENA_MAX).build(),
                         new EnvVarBuilder().withName("NODE_NAME").withNewValueFrom().withNewFieldRef()
-                                .withFieldPath("spec.nodeName").endFieldRef().endValueFrom().build())
+                                .withFieldPath("spec.nodeName").endFieldRef().endValueFrom().build(),
+                        new EnvVarBuilder().withName("POD_NAMESPACE").withNewValueFrom().withNewFieldRef()
+                                .withFieldPath("metadata.namespace").endFieldRef().endValueFrom().build())
                 .addNewPort().withName("http").withContainerPort(HTTP_PORT).endPort()
                 .withNewSecurityContext().withPrivileged(true).endSecurityContext()
                 .withNewResources().addToRequests("cpu", new Quantity("50m")).addToRequests("memory", new Quantity("96Mi"))

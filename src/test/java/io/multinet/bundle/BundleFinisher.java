@@ -123,7 +123,13 @@ public final class BundleFinisher {
         writePlain(project, deployOut);
     }
 
-    /** Plain manifests for clusters without OLM: the same objects as the bundle. */
+    /** The standard NAD CRD, shared with Multus and anything else that reads NADs. */
+    public static final String NAD_CRD = "network-attachment-definitions.k8s.cni.cncf.io.yaml";
+
+    /**
+     * Plain manifests for clusters without OLM: the same objects as the bundle, in multinet.yaml, and
+     * the standard NAD CRD beside it (installed with it, never uninstalled with it).
+     */
     public static void writePlain(Path project, Path deployOut) throws IOException {
         Files.createDirectories(deployOut);
         List<String> docs = new ArrayList<>();
@@ -135,7 +141,13 @@ public final class BundleFinisher {
                 .addToLabels("pod-security.kubernetes.io/warn", "privileged").endMetadata().build()));
         try (var s = Files.list(project.resolve("crds"))) {
             for (Path crd : s.sorted().toList()) {
-                docs.add(Files.readString(crd));
+                if (crd.getFileName().toString().equals(NAD_CRD)) {
+                    // a file of its own: `kubectl delete -f multinet.yaml` must never delete the standard
+                    // NAD CRD, and with it every NetworkAttachmentDefinition in the cluster, foreign ones too
+                    Files.writeString(deployOut.resolve(NAD_CRD), Files.readString(crd));
+                } else {
+                    docs.add(Files.readString(crd));
+                }
             }
         }
         List<HasMetadata> generated;

@@ -63,7 +63,8 @@ class BundleIT {
             assertThat(Files.readString(committed)).as("%s is stale: run make bundle", committed).isEqualTo(Files.readString(f));
         }
         assertThat(Files.readString(deploy.resolve("multinet.yaml"))).contains("kind: \"Deployment\"", "kind: \"CustomResourceDefinition\"",
-                "multinet-delegator", "multinet-secrets");
+                "multinet-delegator", "multinet-secrets").doesNotContain("network-attachment-definitions.k8s.cni.cncf.io");
+        assertThat(Files.readString(deploy.resolve(BundleFinisher.NAD_CRD))).contains("kind: \"CustomResourceDefinition\"", "network-attachment-definitions.k8s.cni.cncf.io");
     }
 
     @Test

@@ -49,9 +49,9 @@ class SeedScenarioE2E {
     static void install() throws Exception {
         k8s = TestCluster.admin();
         work = Files.createDirectories(TestCluster.project().resolve("target/e2e/seed"));
-        BundleFinisher.writePlain(TestCluster.project(), work);
-        System.out.println(TestCluster.kubectl("apply", "-f", work.resolve("multinet.yaml").toString()));
-        TestCluster.kubectl("rollout", "status", "-n", NS, "deployment/multinet", "--timeout=180s");
+        // what `make bundle` writes, then docs/install.md's own install commands
+        BundleFinisher.writePlain(TestCluster.project(), TestCluster.project().resolve("target/deploy"));
+        System.out.println(TestCluster.runDocumented("install"));
 
         Path pki = TestCluster.pki();
         TestCluster.kubectl("create", "secret", "generic", "-n", NS, "flannel2-etcd-tls",
@@ -69,8 +69,11 @@ class SeedScenarioE2E {
     @AfterAll
     static void cleanup() {
         try {
-            TestCluster.kubectl("delete", "pod", "-n", PODS, "-l", "e2e=seed", "--ignore-not-found", "--wait=true", "--timeout=120s");
-            TestCluster.kubectl("delete", "mnet", "flannel1", "flannel2", "--ignore-not-found", "--wait=true", "--timeout=180s");
+            // after a failure half-way: whatever is left (after the uninstall step, mnet is no longer a type)
+            TestCluster.kubectlAs(TestCluster.kubeconfig(), "delete", "pod", "-n", PODS, "-l", "e2e=seed", "--ignore-not-found", "--wait=true",
+                    "--timeout=120s");
+            TestCluster.kubectlAs(TestCluster.kubeconfig(), "delete", "mnet", "flannel1", "flannel2", "--ignore-not-found", "--wait=true",
+                    "--timeout=180s");
         } finally {
             k8s.close();
         }
@@ -298,53 +301,30 @@ class SeedScenarioE2E {
         }
     }
 
-    /** IP leases on the two networks, flannel delegate files and DEL cache entries of busybox pods, on both nodes. */
-    static List<Path> nodeState() {
+    /**
+     * What pods leave on the nodes, on both: IP leases on the two networks, flannel delegate files,
+     * DEL cache entries of busybox pods, and the host ends of their veths.
+     */
+    static List<String> nodeState() {
         try {
-            List<Path> state = new java.util.ArrayList<>();
+            List<String> state = new java.util.ArrayList<>();
             for (String node : TestCluster.NODES) {
                 Path root = TestCluster.nodeRoot(node);
-                state.addAll(files(root.resolve("var/lib/multinet/cache")).stream().filter(SeedScenarioE2E::ofSeedPod).toList());
-                state.addAll(files(root.resolve("var/lib/cni/flannel")));
-                state.addAll(files(root.resolve("var/lib/cni/networks")).stream()
+                List<Path> files = new java.util.ArrayList<>(files(root.resolve("var/lib/multinet/cache")).stream().filter(SeedScenarioE2E::ofSeedPod).toList());
+                files.addAll(files(root.resolve("var/lib/cni/flannel")));
+                files.addAll(files(root.resolve("var/lib/cni/networks")).stream()
                         .filter(p -> p.getFileName().toString().matches("172\\.(96|112)\\..*")).toList());
+                files.forEach(f -> state.add(f.toString()));
+                for (String link : TestCluster.command("ip", "-n", "mne2e-" + node, "-o", "link", "show", "type", "veth").split("\n")) {
+                    // the operator's own pod sits on the node's bootstrap bridge (cni0), and stays
+                    if (!link.isBlank() && !link.matches("\\d+: eth[01]@.*") && !link.contains(" master cni0 ")) {
+                        state.add(node + " link " + link.split(":\\s+")[1].replaceFirst("@.*", ""));
+                    }
+                }
             }
             return state;
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    @Test
-    @org.junit.jupiter.api.Order(20)
-    void deletionLeavesNothingEvenWhenTheOperatorRestartsMidway() throws Exception {
-        // pods deleted: nothing of theirs is left on the nodes (DEL cache, IP leases, flannel delegate
-        // files). kubelet removes the pod object before it tears the sandbox down, so this is awaited.
-        TestCluster.kubectl("delete", "pod", "-n", PODS, "-l", "e2e=seed", "--wait=true", "--timeout=120s");
-        try {
-            TestCluster.await("no DEL cache entry, IP lease or flannel delegate file of the deleted pods on the nodes",
-                    Duration.ofMinutes(2), () -> nodeState().isEmpty());
-        } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + ": " + nodeState(), e);
-        }
-
-        // networks deleted: their DaemonSets, NADs and etcd keys go
-        TestCluster.kubectl("delete", "mnet", "flannel1", "flannel2", "--wait=false");
-        // the operator's pod is deleted while it finalizes: its successor must finish the deletion
-        for (Pod op : k8s.pods().inNamespace(NS).list().getItems()) {
-            if (op.getMetadata().getOwnerReferences().stream().anyMatch(o -> o.getKind().equals("ReplicaSet"))) {
-                k8s.pods().inNamespace(NS).resource(op).delete();
-            }
-        }
-        TestCluster.await("flannel1 and flannel2 deleted", Duration.ofMinutes(4),
-                () -> TestCluster.kubectl("get", "mnet", "-o", "name").isBlank());
-        for (String net : List.of("flannel1", "flannel2")) {
-            TestCluster.await(NetworkNames.flanneldDaemonSet(net) + " deleted", Duration.ofMinutes(2),
-                    () -> k8s.apps().daemonSets().inNamespace(NS).withName(NetworkNames.flanneldDaemonSet(net)).get() == null);
-        }
-        assertEquals("", TestCluster.kubectl("get", "net-attach-def", "-A", "-o", "name").strip());
-        try (var etcd = new JetcdFlannelStore(Duration.ofSeconds(10))) {
-            assertEquals(Map.of(), etcd.list(etcdTarget, "/k8s/network2/"));
         }
     }
 
@@ -354,6 +334,47 @@ class SeedScenarioE2E {
         } catch (java.io.IOException e) {
             return false; // removed while we looked: gone is what we want
         }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(30)
+    void uninstallAsDocumentedLeavesNodesThatStillRunPodsAndOtherPeoplesNetworks() throws Exception {
+        Path foreign = work.resolve("foreign-nad.yaml");
+        Files.writeString(foreign, """
+                apiVersion: k8s.cni.cncf.io/v1
+                kind: NetworkAttachmentDefinition
+                metadata: {name: someone-elses, namespace: default}
+                spec:
+                  config: '{"cniVersion": "1.0.0", "name": "someone-elses", "type": "macvlan", "master": "eth1", "ipam": {"type": "host-local", "subnet": "10.78.1.0/24"}}'
+                """);
+        TestCluster.kubectl("apply", "-f", foreign.toString());
+
+        System.out.println(TestCluster.runDocumented("uninstall"));
+
+        TestCluster.await("namespace " + NS + " gone", Duration.ofMinutes(3), () -> k8s.namespaces().withName(NS).get() == null);
+        assertEquals("customresourcedefinition.apiextensions.k8s.io/network-attachment-definitions.k8s.cni.cncf.io",
+                TestCluster.kubectl("get", "crd", "network-attachment-definitions.k8s.cni.cncf.io", "-o", "name").strip());
+        assertEquals("networkattachmentdefinition.k8s.cni.cncf.io/someone-elses",
+                TestCluster.kubectl("get", "net-attach-def", "-n", "default", "-o", "name").strip());
+        for (String node : TestCluster.NODES) {
+            Path root = TestCluster.nodeRoot(node);
+            assertTrue(!Files.exists(root.resolve("etc/cni/net.d/00-multinet.conflist")), node + ": the conflist stayed");
+            assertTrue(!Files.exists(root.resolve("opt/cni/bin/multinet")), node + ": the shim stayed");
+        }
+        // new pods start on the node's own primary network
+        List<String> names = List.of("busybox-after-node1", "busybox-after-node2");
+        for (int i = 0; i < 2; i++) {
+            k8s.pods().inNamespace(PODS).resource(new PodBuilder(pod(names.get(i), TestCluster.NODES.get(i), "x")).editMetadata()
+                    .removeFromAnnotations(NetworkNames.NETWORKS_ANNOTATION).endMetadata().build()).create();
+        }
+        for (String name : names) {
+            awaitReady(name);
+            String ipA = TestCluster.kubectl("exec", "-n", PODS, name, "--", "ip", "a");
+            assertTrue(address(ipA, "eth0").startsWith("10.244."), ipA);
+        }
+        TestCluster.kubectl(java.util.stream.Stream.concat(java.util.stream.Stream.of("delete", "pod", "-n", PODS, "--wait=true"),
+                names.stream()).toArray(String[]::new));
+        TestCluster.kubectl("delete", "-f", foreign.toString());
     }
 
     /** Regular files under dir (none when it does not exist). */

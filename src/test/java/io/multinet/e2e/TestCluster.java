@@ -104,6 +104,53 @@ public final class TestCluster {
         }
     }
 
+    /**
+     * Runs, as the admin would, the shell block that docs/install.md marks with
+     * {@code <!-- e2e: marker -->}: the page is what is tested, so it cannot drift from what works.
+     */
+    public static String runDocumented(String marker) {
+        try {
+            List<String> page = Files.readAllLines(project().resolve("docs/install.md"));
+            int at = page.indexOf("<!-- e2e: " + marker + " -->");
+            if (at < 0 || !page.get(at + 1).equals("```sh")) {
+                throw new AssertionError("docs/install.md has no ```sh block after <!-- e2e: " + marker + " -->");
+            }
+            List<String> lines = page.subList(at + 2, page.subList(at + 2, page.size()).indexOf("```") + at + 2);
+            ProcessBuilder pb = new ProcessBuilder("bash", "-euo", "pipefail", "-xc", String.join("\n", lines))
+                    .directory(project().toFile()).redirectErrorStream(true);
+            pb.environment().put("KUBECONFIG", kubeconfig().toString());
+            pb.environment().put("PATH", Path.of(required("MULTINET_E2E_KUBECTL")).getParent() + ":" + System.getenv("PATH"));
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                throw new AssertionError("docs/install.md's " + marker + " commands failed:\n" + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A command of this machine (not kubectl), its stdout; fails with its stderr on a non-zero exit. */
+    public static String command(String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(1, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                throw new AssertionError(String.join(" ", cmd) + ": " + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Waits for a condition of the cluster; fails naming what did not happen. */
     public static void await(String what, Duration timeout, BooleanSupplier condition) {
         long end = System.nanoTime() + timeout.toNanos();
