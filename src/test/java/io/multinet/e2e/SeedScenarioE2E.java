@@ -150,19 +150,20 @@ class SeedScenarioE2E {
     @Test
     @org.junit.jupiter.api.Order(2)
     void kubeletRestarted() throws Exception {
-        node("restart", "kubelet-node2");
-        TestCluster.kubectl("wait", "--for=condition=Ready", "node/node2", "--timeout=120s");
-        pingTwins("after kubelet on node2 restarted");
-        freshPairWorks("kubelet");
+        restartedDaemonLeavesNetworksWorking("kubelet", "node2");
     }
 
     @Test
     @org.junit.jupiter.api.Order(3)
     void containerdRestarted() throws Exception {
-        node("restart", "containerd-node1");
-        TestCluster.kubectl("wait", "--for=condition=Ready", "node/node1", "--timeout=120s");
-        pingTwins("after containerd on node1 restarted");
-        freshPairWorks("containerd");
+        restartedDaemonLeavesNetworksWorking("containerd", "node1");
+    }
+
+    static void restartedDaemonLeavesNetworksWorking(String daemon, String node) throws Exception {
+        node("restart", daemon + "-" + node);
+        TestCluster.kubectl("wait", "--for=condition=Ready", "node/" + node, "--timeout=120s");
+        pingTwins("after " + daemon + " on " + node + " restarted");
+        freshPairWorks(daemon);
     }
 
     @Test
@@ -241,11 +242,8 @@ class SeedScenarioE2E {
 
     // ---- helpers of the faults ----------------------------------------------------------------
 
-    static void node(String action, String daemon) throws Exception {
-        Process p = new ProcessBuilder("bash", TestCluster.project().resolve("e2e/cluster/node.sh").toString(), action, daemon)
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), "node.sh " + action + " " + daemon + ": " + out);
+    static void node(String action, String daemon) {
+        TestCluster.command("bash", TestCluster.project().resolve("e2e/cluster/node.sh").toString(), action, daemon);
     }
 
     static void awaitReady(String name) {
@@ -333,6 +331,39 @@ class SeedScenarioE2E {
             return Files.readString(cacheEntry).matches("(?s).*\"podName\"\\s*:\\s*\"busybox1?-node.*");
         } catch (java.io.IOException e) {
             return false; // removed while we looked: gone is what we want
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(20)
+    void deletionLeavesNothingEvenWhenTheOperatorRestartsMidway() throws Exception {
+        // pods deleted: nothing of theirs is left on the nodes (DEL cache, IP leases, flannel delegate
+        // files). kubelet removes the pod object before it tears the sandbox down, so this is awaited.
+        TestCluster.kubectl("delete", "pod", "-n", PODS, "-l", "e2e=seed", "--wait=true", "--timeout=120s");
+        try {
+            TestCluster.await("no DEL cache entry, IP lease or flannel delegate file of the deleted pods on the nodes",
+                    Duration.ofMinutes(2), () -> nodeState().isEmpty());
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + ": " + nodeState(), e);
+        }
+
+        // networks deleted: their DaemonSets, NADs and etcd keys go
+        TestCluster.kubectl("delete", "mnet", "flannel1", "flannel2", "--wait=false");
+        // the operator's pod is deleted while it finalizes: its successor must finish the deletion
+        for (Pod op : k8s.pods().inNamespace(NS).list().getItems()) {
+            if (op.getMetadata().getOwnerReferences().stream().anyMatch(o -> o.getKind().equals("ReplicaSet"))) {
+                k8s.pods().inNamespace(NS).resource(op).delete();
+            }
+        }
+        TestCluster.await("flannel1 and flannel2 deleted", Duration.ofMinutes(4),
+                () -> TestCluster.kubectl("get", "mnet", "-o", "name").isBlank());
+        for (String net : List.of("flannel1", "flannel2")) {
+            TestCluster.await(NetworkNames.flanneldDaemonSet(net) + " deleted", Duration.ofMinutes(2),
+                    () -> k8s.apps().daemonSets().inNamespace(NS).withName(NetworkNames.flanneldDaemonSet(net)).get() == null);
+        }
+        assertEquals("", TestCluster.kubectl("get", "net-attach-def", "-A", "-o", "name").strip());
+        try (var etcd = new JetcdFlannelStore(Duration.ofSeconds(10))) {
+            assertEquals(Map.of(), etcd.list(etcdTarget, "/k8s/network2/"));
         }
     }
 

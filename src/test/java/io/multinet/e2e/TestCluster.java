@@ -116,35 +116,30 @@ public final class TestCluster {
                 throw new AssertionError("docs/install.md has no ```sh block after <!-- e2e: " + marker + " -->");
             }
             List<String> lines = page.subList(at + 2, page.subList(at + 2, page.size()).indexOf("```") + at + 2);
-            ProcessBuilder pb = new ProcessBuilder("bash", "-euo", "pipefail", "-xc", String.join("\n", lines))
-                    .directory(project().toFile()).redirectErrorStream(true);
+            ProcessBuilder pb = new ProcessBuilder("bash", "-euo", "pipefail", "-xc", String.join("\n", lines)).directory(project().toFile());
             pb.environment().put("KUBECONFIG", kubeconfig().toString());
             pb.environment().put("PATH", Path.of(required("MULTINET_E2E_KUBECTL")).getParent() + ":" + System.getenv("PATH"));
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                throw new AssertionError("docs/install.md's " + marker + " commands failed:\n" + out);
-            }
-            return out;
+            return output(pb, Duration.ofMinutes(10), "docs/install.md's " + marker + " commands");
         } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
     }
 
-    /** A command of this machine (not kubectl), its stdout; fails with its stderr on a non-zero exit. */
+    /** A command of this machine (not kubectl), its output; fails with that output on a non-zero exit. */
     public static String command(String... cmd) {
+        return output(new ProcessBuilder(cmd), Duration.ofMinutes(2), String.join(" ", cmd));
+    }
+
+    private static String output(ProcessBuilder pb, Duration timeout, String what) {
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            Process p = pb.redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(1, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                throw new AssertionError(String.join(" ", cmd) + ": " + out);
+            if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new AssertionError(what + " failed:\n" + out);
             }
             return out;
         } catch (IOException e) {
-            throw new IllegalStateException(e);
+            throw new IllegalStateException("cannot run " + what, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
