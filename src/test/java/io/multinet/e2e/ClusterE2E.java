@@ -39,7 +39,7 @@ class ClusterE2E {
     @Test
     void twoReadyNodesWithPodCidrsFromTheClusterRange() {
         var nodes = k8s.nodes().list().getItems();
-        assertEquals(TestCluster.NODES, nodes.stream().map(n -> n.getMetadata().getName()).sorted().toList());
+        assertEquals(TestCluster.nodes(), nodes.stream().map(n -> n.getMetadata().getName()).sorted().toList());
         for (Node n : nodes) {
             assertTrue(n.getStatus().getConditions().stream().anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")),
                     n.getMetadata().getName() + " is not Ready: " + n.getStatus().getConditions());
@@ -51,17 +51,17 @@ class ClusterE2E {
     @Test
     void busyboxOnEachNodeShowsItsAddressLogsAndReachesTheOtherNode() {
         Map<String, String> ips = new HashMap<>();
-        for (String node : TestCluster.NODES) {
+        for (String node : TestCluster.nodes()) {
             k8s.pods().inNamespace(NS).resource(busybox("bb-" + node, node)).create();
         }
-        for (String node : TestCluster.NODES) {
+        for (String node : TestCluster.nodes()) {
             Pod p = k8s.pods().inNamespace(NS).withName("bb-" + node)
                     .waitUntilCondition(x -> x != null && x.getStatus().getConditions().stream()
                             .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")), 2, java.util.concurrent.TimeUnit.MINUTES);
             assertEquals(node, p.getSpec().getNodeName());
             ips.put(node, p.getStatus().getPodIP());
         }
-        for (String node : TestCluster.NODES) {
+        for (String node : TestCluster.nodes()) {
             String ipA = TestCluster.kubectl("exec", "-n", NS, "bb-" + node, "--", "ip", "a");
             assertTrue(ipA.contains("eth0") && ipA.contains("inet " + ips.get(node) + "/24"), "ip a in bb-" + node + ":\n" + ipA);
             TestCluster.await("the log of bb-" + node, Duration.ofSeconds(30),
@@ -88,7 +88,7 @@ class ClusterE2E {
     static Pod busybox(String name, String node) {
         return new PodBuilder().withNewMetadata().withName(name).endMetadata()
                 .withNewSpec().withNodeName(node).withTerminationGracePeriodSeconds(0L)
-                .addNewContainer().withName("bb").withImage(TestCluster.BUSYBOX).withImagePullPolicy("IfNotPresent")
+                .addNewContainer().withName("bb").withImage(TestCluster.busybox()).withImagePullPolicy("IfNotPresent")
                 .withCommand("sh", "-c", "echo hello from " + node + "; exec sleep 3600").endContainer()
                 .endSpec().build();
     }

@@ -47,7 +47,7 @@ class FlannelOracleE2E {
             }
         }
         String left = run(List.of("ip", "netns", "list"), null, Map.of()).out;
-        assertTrue(!left.contains("mne2e-oracle"), "namespaces left: " + left);
+        assertTrue(!left.contains(TestCluster.nsPrefix() + "-oracle"), "namespaces left: " + left);
     }
 
     @Test
@@ -114,7 +114,7 @@ class FlannelOracleE2E {
     }
 
     Side side(String name) throws Exception {
-        Side s = new Side("mne2e-oracle-" + name + "-host", "mne2e-oracle-" + name + "-pod", "oracle-" + name);
+        Side s = new Side(TestCluster.nsPrefix() + "-oracle-" + name + "-host", TestCluster.nsPrefix() + "-oracle-" + name + "-pod", "oracle-" + name);
         for (String ns : List.of(s.host, s.pod)) {
             assertEquals(0, run(List.of("ip", "netns", "add", ns), null, Map.of()).exit);
             namespaces.add(ns);

@@ -59,7 +59,7 @@ class SeedScenarioE2E {
                 "--from-file=tls.key=" + pki.resolve("etcd-flannel-client.key"));
         // demo/networks.yaml as the admin wrote it, plus where this cluster's etcd is and its TLS Secret
         String networks = Files.readString(TestCluster.project().resolve("demo/networks.yaml")).replace("    prefix: /k8s/network2\n",
-                "    prefix: /k8s/network2\n    endpoints: [" + TestCluster.FLANNEL_ETCD + "]\n    tlsSecret: flannel2-etcd-tls\n");
+                "    prefix: /k8s/network2\n    endpoints: [" + TestCluster.flannelEtcd() + "]\n    tlsSecret: flannel2-etcd-tls\n");
         assertTrue(networks.contains("tlsSecret"), "demo/networks.yaml no longer has flannel2's etcd prefix line");
         Path f = work.resolve("networks.yaml");
         Files.writeString(f, networks);
@@ -94,32 +94,39 @@ class SeedScenarioE2E {
 
         // each flanneld wrote its own subnet file on each node; flannel2's leases are in etcd under its prefix
         Map<String, String> flannel2Subnet = new HashMap<>();
-        for (String node : TestCluster.NODES) {
+        for (String node : TestCluster.nodes()) {
             Path dir = TestCluster.nodeRoot(node).resolve("run/flannel/networks");
             String env1 = Files.readString(dir.resolve("flannel1.env"));
             String env2 = Files.readString(dir.resolve("flannel2.env"));
             assertTrue(env1.contains("FLANNEL_NETWORK=172.96.0.0/16"), env1);
             assertTrue(env2.contains("FLANNEL_NETWORK=172.112.0.0/16") && env2.contains("FLANNEL_IPMASQ=true"), env2);
             flannel2Subnet.put(node, value(env2, "FLANNEL_SUBNET"));
+            // the per-node health in each network's status is what the node really has
+            for (var net : Map.of("flannel1", env1, "flannel2", env2).entrySet()) {
+                String health = TestCluster.kubectl("get", "mnet", net.getKey(), "-o", "jsonpath={.status.nodeHealth[?(@.node==\"" + node
+                        + "\")]['ready','flanneld','delegator','subnet']}");
+                assertEquals("true true true " + value(net.getValue(), "FLANNEL_SUBNET").replaceFirst("\\.1/", ".0/"), health,
+                        net.getKey() + " on " + node);
+            }
         }
         var tls = new EtcdTarget.Tls(Files.readString(TestCluster.pki().resolve("ca.crt")),
                 Files.readString(TestCluster.pki().resolve("etcd-flannel-client.crt")), Files.readString(TestCluster.pki().resolve("etcd-flannel-client.key")));
-        etcdTarget = new EtcdTarget(List.of(TestCluster.FLANNEL_ETCD), tls, null, null);
+        etcdTarget = new EtcdTarget(List.of(TestCluster.flannelEtcd()), tls, null, null);
         try (var etcd = new JetcdFlannelStore(Duration.ofSeconds(10))) {
             var keys = etcd.list(etcdTarget, "/k8s/network2/subnets/");
             assertEquals(2, keys.size(), "flannel2 leases: " + keys.keySet());
-            for (String node : TestCluster.NODES) {
+            for (String node : TestCluster.nodes()) {
                 String subnet = flannel2Subnet.get(node).replaceFirst("\\.1/", ".0-");
                 assertTrue(keys.containsKey("/k8s/network2/subnets/" + subnet), node + ": no lease " + subnet + " in " + keys.keySet());
             }
         }
 
         // busybox asks for flannel2, busybox1 for flannel1: one of each on each node
-        for (String node : TestCluster.NODES) {
+        for (String node : TestCluster.nodes()) {
             k8s.pods().inNamespace(PODS).resource(pod("busybox-" + node, node, "flannel2-conf")).create();
             k8s.pods().inNamespace(PODS).resource(pod("busybox1-" + node, node, "flannel1-conf")).create();
         }
-        for (String node : TestCluster.NODES) {
+        for (String node : TestCluster.nodes()) {
             for (String name : List.of("busybox-" + node, "busybox1-" + node)) {
                 awaitReady(name);
                 String ipA = TestCluster.kubectl("exec", "-n", PODS, name, "--", "ip", "a");
@@ -162,6 +169,10 @@ class SeedScenarioE2E {
     static void restartedDaemonLeavesNetworksWorking(String daemon, String node) throws Exception {
         node("restart", daemon + "-" + node);
         TestCluster.kubectl("wait", "--for=condition=Ready", "node/" + node, "--timeout=120s");
+        // kubelet's CRI connection redials with a back-off after containerd went away: exec works again
+        // only once it has (the pods' networks never stopped; this is about reaching the pods)
+        TestCluster.await("kubectl exec on " + node + " again", Duration.ofMinutes(2),
+                () -> TestCluster.kubectlAs(TestCluster.kubeconfig(), "exec", "-n", PODS, "busybox-" + node, "--", "true").exit() == 0);
         pingTwins("after " + daemon + " on " + node + " restarted");
         freshPairWorks(daemon);
     }
@@ -202,7 +213,7 @@ class SeedScenarioE2E {
         for (int i = 0; i < 6; i++) {
             String name = "busybox-restart-" + i;
             names.add(name);
-            k8s.pods().inNamespace(PODS).resource(pod(name, TestCluster.NODES.get(i % 2), "flannel2-conf")).create();
+            k8s.pods().inNamespace(PODS).resource(pod(name, TestCluster.nodes().get(i % 2), "flannel2-conf")).create();
         }
         TestCluster.kubectl("delete", "pod", "-n", NS, "-l", NetworkNames.LABEL_COMPONENT + "=" + NetworkNames.COMPONENT_DELEGATOR,
                 "--field-selector=spec.nodeName=node1", "--wait=false");
@@ -222,7 +233,7 @@ class SeedScenarioE2E {
         var pool = java.util.concurrent.Executors.newFixedThreadPool(16);
         try {
             var created = names.stream().map(n -> pool.submit(() -> k8s.pods().inNamespace(PODS)
-                    .resource(pod(n, TestCluster.NODES.get(Math.abs(n.hashCode()) % 2), "flannel2-conf")).create())).toList();
+                    .resource(pod(n, TestCluster.nodes().get(Math.abs(n.hashCode()) % 2), "flannel2-conf")).create())).toList();
             for (var f : created) {
                 f.get();
             }
@@ -274,7 +285,7 @@ class SeedScenarioE2E {
         int before = nodeState().size();
         List<String> names = List.of("busybox-" + tag + "-node1", "busybox-" + tag + "-node2");
         for (int i = 0; i < 2; i++) {
-            k8s.pods().inNamespace(PODS).resource(pod(names.get(i), TestCluster.NODES.get(i), "flannel2-conf")).create();
+            k8s.pods().inNamespace(PODS).resource(pod(names.get(i), TestCluster.nodes().get(i), "flannel2-conf")).create();
         }
         names.forEach(SeedScenarioE2E::awaitReady);
         String target = address(TestCluster.kubectl("exec", "-n", PODS, names.get(1), "--", "ip", "a"), "net1");
@@ -306,14 +317,14 @@ class SeedScenarioE2E {
     static List<String> nodeState() {
         try {
             List<String> state = new java.util.ArrayList<>();
-            for (String node : TestCluster.NODES) {
+            for (String node : TestCluster.nodes()) {
                 Path root = TestCluster.nodeRoot(node);
                 List<Path> files = new java.util.ArrayList<>(files(root.resolve("var/lib/multinet/cache")).stream().filter(SeedScenarioE2E::ofSeedPod).toList());
                 files.addAll(files(root.resolve("var/lib/cni/flannel")));
                 files.addAll(files(root.resolve("var/lib/cni/networks")).stream()
                         .filter(p -> p.getFileName().toString().matches("172\\.(96|112)\\..*")).toList());
                 files.forEach(f -> state.add(f.toString()));
-                for (String link : TestCluster.command("ip", "-n", "mne2e-" + node, "-o", "link", "show", "type", "veth").split("\n")) {
+                for (String link : TestCluster.command("ip", "-n", TestCluster.nodeNetns(node), "-o", "link", "show", "type", "veth").split("\n")) {
                     // the operator's own pod sits on the node's bootstrap bridge (cni0), and stays
                     if (!link.isBlank() && !link.matches("\\d+: eth[01]@.*") && !link.contains(" master cni0 ")) {
                         state.add(node + " link " + link.split(":\\s+")[1].replaceFirst("@.*", ""));
@@ -387,7 +398,7 @@ class SeedScenarioE2E {
                 TestCluster.kubectl("get", "crd", "network-attachment-definitions.k8s.cni.cncf.io", "-o", "name").strip());
         assertEquals("networkattachmentdefinition.k8s.cni.cncf.io/someone-elses",
                 TestCluster.kubectl("get", "net-attach-def", "-n", "default", "-o", "name").strip());
-        for (String node : TestCluster.NODES) {
+        for (String node : TestCluster.nodes()) {
             Path root = TestCluster.nodeRoot(node);
             assertTrue(!Files.exists(root.resolve("etc/cni/net.d/00-multinet.conflist")), node + ": the conflist stayed");
             assertTrue(!Files.exists(root.resolve("opt/cni/bin/multinet")), node + ": the shim stayed");
@@ -395,7 +406,7 @@ class SeedScenarioE2E {
         // new pods start on the node's own primary network
         List<String> names = List.of("busybox-after-node1", "busybox-after-node2");
         for (int i = 0; i < 2; i++) {
-            k8s.pods().inNamespace(PODS).resource(new PodBuilder(pod(names.get(i), TestCluster.NODES.get(i), "x")).editMetadata()
+            k8s.pods().inNamespace(PODS).resource(new PodBuilder(pod(names.get(i), TestCluster.nodes().get(i), "x")).editMetadata()
                     .removeFromAnnotations(NetworkNames.NETWORKS_ANNOTATION).endMetadata().build()).create();
         }
         for (String name : names) {
@@ -423,7 +434,7 @@ class SeedScenarioE2E {
         return new PodBuilder().withNewMetadata().withName(name).addToLabels("e2e", "seed")
                 .addToAnnotations(NetworkNames.NETWORKS_ANNOTATION, networks).endMetadata()
                 .withNewSpec().withNodeName(node).withTerminationGracePeriodSeconds(0L)
-                .addNewContainer().withName("busybox").withImage(TestCluster.BUSYBOX).withImagePullPolicy("IfNotPresent")
+                .addNewContainer().withName("busybox").withImage(TestCluster.busybox()).withImagePullPolicy("IfNotPresent")
                 .withCommand("sleep", "3600").endContainer().endSpec().build();
     }
 

@@ -21,8 +21,29 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
  */
 public final class TestCluster {
 
-    public static final List<String> NODES = List.of("node1", "node2");
-    public static final String BUSYBOX = "docker.io/library/busybox:1.35";
+    // The test ground's names come from e2e/cluster/lib.sh, through the environment e2e/run sets.
+
+    public static List<String> nodes() {
+        return List.of(required("MULTINET_E2E_NODES").split(" "));
+    }
+
+    public static String busybox() {
+        return required("MULTINET_E2E_BUSYBOX");
+    }
+
+    /** The etcd that flannel networks in etcd mode use: TLS with client certificates, on node1. */
+    public static String flannelEtcd() {
+        return required("MULTINET_E2E_FLANNEL_ETCD");
+    }
+
+    /** The prefix of every network namespace the test ground makes (check.sh looks for leftovers by it). */
+    public static String nsPrefix() {
+        return required("MULTINET_E2E_NS_PREFIX");
+    }
+
+    public static String nodeNetns(String node) {
+        return nsPrefix() + "-" + node;
+    }
 
     private TestCluster() {
     }
@@ -40,9 +61,6 @@ public final class TestCluster {
     public static Path nodeRoot(String node) {
         return kubeconfig().getParent().resolve("nodes").resolve(node).resolve("root");
     }
-
-    /** The etcd that flannel networks in etcd mode use: TLS with client certificates, on node1. */
-    public static final String FLANNEL_ETCD = "https://10.77.0.1:2479";
 
     public static Path project() {
         return Path.of(System.getProperty("user.dir"));
