@@ -180,7 +180,8 @@ public final class StatusAggregator {
         h.delegator = isReady(o.delegatorPods().get(name));
         MultiNetworkNodeStateStatus.Network seen = networkOnNode(o.nodeStates().get(name), n.getMetadata().getName());
         if (seen != null && seen.subnet != null) {
-            h.subnet = seen.subnet;
+            // shown as the network, as an etcd lease gives it, whichever mode the network is in
+            h.subnet = io.multinet.api.v1alpha1.Cidr.containing(seen.subnet).toString();
         } else if (a.subnetManager == SubnetManager.KUBE && node.getSpec() != null) {
             h.subnet = node.getSpec().getPodCIDR();
         }

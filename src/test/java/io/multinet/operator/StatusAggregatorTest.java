@@ -130,6 +130,14 @@ class StatusAggregatorTest {
     }
 
     @Test
+    void aNodesSubnetIsShownAsItsNetworkWhetherFromTheSubnetFileOrTheLease() {
+        MultiNetwork n = Networks.flannel1();
+        StatusAggregator.Observed o = cluster(n, 1, List.of(), null);
+        o.nodeStates().get("node-00000").getStatus().networks.get(0).subnet = "172.96.0.1/24";
+        assertThat(StatusAggregator.aggregate(n, o, 100, "t").nodeHealth.get(0).subnet).isEqualTo("172.96.0.0/24");
+    }
+
+    @Test
     void smallClustersListEveryNode() {
         MultiNetwork n = Networks.flannel2();
         MultiNetworkStatus st = StatusAggregator.aggregate(n, cluster(n, 3, List.of(), null), 100, "t");

@@ -29,6 +29,19 @@ public record Cidr(long base, int prefix) {
         return c;
     }
 
+    /**
+     * The network an interface address lies in, from the address with its prefix length: flannel's
+     * subnet file says FLANNEL_SUBNET=172.96.0.1/24 where its lease says 172.96.0.0/24.
+     */
+    public static Cidr containing(String addressWithPrefix) {
+        int slash = addressWithPrefix.indexOf('/');
+        if (slash < 0) {
+            throw new IllegalArgumentException("'" + addressWithPrefix + "' has no prefix length");
+        }
+        int prefix = Integer.parseInt(addressWithPrefix.substring(slash + 1));
+        return new Cidr(parseAddress(addressWithPrefix.substring(0, slash)) & mask(prefix), prefix);
+    }
+
     public static long parseAddress(String text) {
         String[] parts = text.split("\\.", -1);
         if (parts.length != 4) {
