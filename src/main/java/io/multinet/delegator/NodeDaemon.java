@@ -138,7 +138,7 @@ public class NodeDaemon {
      * config at once and no new pod is sent to a daemon that is gone; then the shim.
      */
     void removeFromNode() {
-        for (Path p : List.of(cniConfigPath(), Path.of(settings.cniBinDir(), NetworkNames.CNI_TYPE))) {
+        for (Path p : List.of(cniConfigPath(), shimPath())) {
             try {
                 if (Files.deleteIfExists(p)) {
                     LOG.infof("multinet is being uninstalled: removed %s", p);
@@ -157,13 +157,17 @@ public class NodeDaemon {
         return Path.of(settings.cniConfDir(), NetworkNames.CNI_CONFIG_FILE);
     }
 
+    Path shimPath() {
+        return Path.of(settings.cniBinDir(), NetworkNames.CNI_TYPE);
+    }
+
     public Delegator delegator() {
         return delegator;
     }
 
     /** temp file + rename: a runtime exec'ing the old binary never sees "text file busy". */
     void installShim() throws IOException {
-        Path target = Path.of(settings.cniBinDir(), NetworkNames.CNI_TYPE);
+        Path target = shimPath();
         byte[] shim = Files.readAllBytes(Path.of(settings.shimSource()));
         if (Files.exists(target) && java.util.Arrays.equals(Files.readAllBytes(target), shim)) {
             return;

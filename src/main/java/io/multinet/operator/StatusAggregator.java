@@ -171,6 +171,18 @@ public final class StatusAggregator {
         return st;
     }
 
+    /**
+     * A node's subnet as the network, as an etcd lease gives it, whichever mode the network is in; a
+     * node report that does not parse is shown as it is rather than failing the whole status.
+     */
+    private static String network(String subnet) {
+        try {
+            return io.multinet.api.v1alpha1.Cidr.containing(subnet).toString();
+        } catch (IllegalArgumentException e) {
+            return subnet;
+        }
+    }
+
     private static MultiNetworkStatus.NodeHealth nodeHealth(MultiNetwork n, Allocation a, Node node, Observed o,
             MultiNetworkStatus.NodeHealth before) {
         String name = node.getMetadata().getName();
@@ -180,8 +192,7 @@ public final class StatusAggregator {
         h.delegator = isReady(o.delegatorPods().get(name));
         MultiNetworkNodeStateStatus.Network seen = networkOnNode(o.nodeStates().get(name), n.getMetadata().getName());
         if (seen != null && seen.subnet != null) {
-            // shown as the network, as an etcd lease gives it, whichever mode the network is in
-            h.subnet = io.multinet.api.v1alpha1.Cidr.containing(seen.subnet).toString();
+            h.subnet = network(seen.subnet);
         } else if (a.subnetManager == SubnetManager.KUBE && node.getSpec() != null) {
             h.subnet = node.getSpec().getPodCIDR();
         }

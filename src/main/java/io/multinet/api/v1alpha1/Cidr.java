@@ -5,6 +5,20 @@ public record Cidr(long base, int prefix) {
 
     /** @throws IllegalArgumentException with a message that names the value and what is wrong with it */
     public static Cidr parse(String text) {
+        return of(text, false);
+    }
+
+    /**
+     * The network an interface address lies in, from the address with its prefix length: flannel's
+     * subnet file says FLANNEL_SUBNET=172.96.0.1/24 where its lease says 172.96.0.0/24.
+     *
+     * @throws IllegalArgumentException as {@link #parse}, but host bits are what it expects
+     */
+    public static Cidr containing(String addressWithPrefix) {
+        return of(addressWithPrefix, true);
+    }
+
+    private static Cidr of(String text, boolean hostBitsAllowed) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("is empty");
         }
@@ -23,23 +37,10 @@ public record Cidr(long base, int prefix) {
             throw new IllegalArgumentException("'" + text + "' has a prefix length outside 0-32");
         }
         Cidr c = new Cidr(addr & mask(prefix), prefix);
-        if (c.base != addr) {
+        if (!hostBitsAllowed && c.base != addr) {
             throw new IllegalArgumentException("'" + text + "' has host bits set (did you mean " + c + "?)");
         }
         return c;
-    }
-
-    /**
-     * The network an interface address lies in, from the address with its prefix length: flannel's
-     * subnet file says FLANNEL_SUBNET=172.96.0.1/24 where its lease says 172.96.0.0/24.
-     */
-    public static Cidr containing(String addressWithPrefix) {
-        int slash = addressWithPrefix.indexOf('/');
-        if (slash < 0) {
-            throw new IllegalArgumentException("'" + addressWithPrefix + "' has no prefix length");
-        }
-        int prefix = Integer.parseInt(addressWithPrefix.substring(slash + 1));
-        return new Cidr(parseAddress(addressWithPrefix.substring(0, slash)) & mask(prefix), prefix);
     }
 
     public static long parseAddress(String text) {
