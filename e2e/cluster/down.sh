@@ -16,14 +16,8 @@ stop_pids() { # signal pids...
 }
 # Every process of a node: the daemons and shims share its mount namespace; containers sit in its cgroups.
 node_pids() {
-  local node=$1 mnt ino p
-  mnt=$(node_mnt "$node")
-  if mountpoint -q "$mnt" 2>/dev/null || [ -e "$mnt" ]; then
-    ino=$(stat -L -c %i "$mnt" 2>/dev/null)
-    for p in /proc/[0-9]*; do
-      [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "mnt:[$ino]" ] && echo "${p#/proc/}"
-    done
-  fi
+  local node=$1
+  node_procs "$node"
   [ -d "/sys/fs/cgroup/pids$CG/$node" ] && find "/sys/fs/cgroup/pids$CG/$node" -name cgroup.procs -exec cat {} + 2>/dev/null
   return 0
 }

@@ -52,6 +52,22 @@ node_mnt() { echo "$E2E_RUN/mnt/$1"; }
 # hides the cgroup mounts kubelet and runc need).
 in_node() { local n=$1; shift; nsenter --net="/run/netns/$(node_ns "$n")" --mount="$(node_mnt "$n")" -- "$@"; }
 in_fabric() { nsenter --net="/run/netns/$FABRIC_NS" -- "$@"; }
+# launch NAME NODE CMD...: a daemon in a node's namespaces, in its own session, appending to
+# logs/NAME.log; the shell records its own pid and then becomes the daemon, so pids/NAME.pid names it.
+launch() {
+  local name=$1 node=$2; shift 2
+  setsid nsenter --net="/run/netns/$(node_ns "$node")" --mount="$(node_mnt "$node")" -- \
+    sh -c 'echo $$ > "$0"; exec "$@"' "$E2E_RUN/pids/$name.pid" "$@" >> "$E2E_RUN/logs/$name.log" 2>&1 < /dev/null &
+}
+# The pids of a node's daemons and shims: every process in its mount namespace.
+node_procs() {
+  local ino p
+  ino=$(stat -L -c %i "$(node_mnt "$1")" 2>/dev/null) || return 0
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "mnt:[$ino]" ] && echo "${p#/proc/}"
+  done
+  return 0
+}
 
 # The cgroup under which each node's kubelet puts its pods: below the memory cgroup this run is
 # in, so the machine's limits still hold, and one per node so the two kubelets never meet.

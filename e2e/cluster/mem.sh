@@ -6,12 +6,10 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 sample() {
-  local ino node p rss=0 pods=0 cg
+  local node p rss=0 pods=0 cg
   for node in "${NODES[@]}"; do
-    ino=$(stat -L -c %i "$(node_mnt "$node")" 2>/dev/null) || continue
-    for p in /proc/[0-9]*; do
-      [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "mnt:[$ino]" ] || continue
-      rss=$((rss + $(awk '/^VmRSS:/ { print $2 }' "$p/status" 2>/dev/null || echo 0)))
+    for p in $(node_procs "$node"); do
+      rss=$((rss + $(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)))
     done
     cg=/sys/fs/cgroup/memory$(cgroup_base)/$node/kubepods
     [ -f "$cg/memory.stat" ] && pods=$((pods + $(awk '$1 == "total_rss" { print int($2 / 1024) }' "$cg/memory.stat")))

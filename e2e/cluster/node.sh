@@ -19,8 +19,7 @@ start() {
   local -a cmd
   eval "cmd=($(cat "$E2E_RUN/cmds/$name"))"
   local node=${cmd[0]}
-  setsid nsenter --net="/run/netns/$(node_ns "$node")" --mount="$(node_mnt "$node")" -- \
-    sh -c 'echo $$ > "$0"; exec "$@"' "$pidfile" "${cmd[@]:1}" >> "$E2E_RUN/logs/$name.log" 2>&1 < /dev/null &
+  launch "$name" "$node" "${cmd[@]:1}"
   # back only once it serves again, as a restarted systemd unit would be waited for
   local i
   for ((i = 0; i < 120; i++)); do

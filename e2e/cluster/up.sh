@@ -149,15 +149,12 @@ for node in "${NODES[@]}"; do
 done
 
 # ---- processes -------------------------------------------------------------------------------
-# run NAME NODE CMD...: a daemon in a node's namespaces, its own session, logged, its pid recorded.
+# run NAME NODE CMD...: launch (lib.sh) a daemon, keeping its command for node.sh.
 run() {
   local name=$1 node=$2; shift 2
   # what node.sh needs to start it again (a restart is one of the faults the E2E tier plays)
   printf '%q ' "$node" env -i PATH="$NODE_PATH" HOME=/root "$@" > "$E2E_RUN/cmds/$name"
-  # the shell records its own pid and then becomes the daemon, so the pid file names the daemon
-  setsid nsenter --net="/run/netns/$(node_ns "$node")" --mount="$(node_mnt "$node")" -- \
-    sh -c 'echo $$ > "$0"; exec "$@"' "$E2E_RUN/pids/$name.pid" env -i PATH="$NODE_PATH" HOME=/root "$@" \
-    >> "$E2E_RUN/logs/$name.log" 2>&1 < /dev/null &
+  launch "$name" "$node" env -i PATH="$NODE_PATH" HOME=/root "$@"
 }
 wait_for() { # what seconds command...
   local what=$1 t=$2 i; shift 2

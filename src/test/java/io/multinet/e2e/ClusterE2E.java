@@ -56,8 +56,7 @@ class ClusterE2E {
         }
         for (String node : TestCluster.nodes()) {
             Pod p = k8s.pods().inNamespace(NS).withName("bb-" + node)
-                    .waitUntilCondition(x -> x != null && x.getStatus().getConditions().stream()
-                            .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")), 2, java.util.concurrent.TimeUnit.MINUTES);
+                    .waitUntilCondition(TestCluster::ready, 2, java.util.concurrent.TimeUnit.MINUTES);
             assertEquals(node, p.getSpec().getNodeName());
             ips.put(node, p.getStatus().getPodIP());
         }

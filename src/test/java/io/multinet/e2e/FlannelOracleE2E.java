@@ -3,14 +3,11 @@ package io.multinet.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,7 +43,7 @@ class FlannelOracleE2E {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
-        String left = run(List.of("ip", "netns", "list"), null, Map.of()).out;
+        String left = run(List.of("ip", "netns", "list"), null, Map.of()).out();
         assertTrue(!left.contains(TestCluster.nsPrefix() + "-oracle"), "namespaces left: " + left);
     }
 
@@ -67,15 +64,15 @@ class FlannelOracleE2E {
         realConf.putObject("ipam").put("dataDir", dir.resolve("real-ipam").toString());
         String realFlannel = System.getenv("MULTINET_E2E_FLANNEL_CNI");
         assertTrue(realFlannel != null && Files.isExecutable(Path.of(realFlannel)), "MULTINET_E2E_FLANNEL_CNI: " + realFlannel);
-        Exec realAdd = real.cni(realFlannel, "ADD", realConf);
-        assertEquals(0, realAdd.exit, realAdd.out + realAdd.err);
+        TestCluster.Result realAdd = real.cni(realFlannel, "ADD", realConf);
+        assertEquals(0, realAdd.exit(), realAdd.out() + realAdd.err());
         JsonNode realDelegate = JSON.readTree(Files.readString(dir.resolve("real-data").resolve(real.containerId)));
 
         ObjectNode oursConf = conf.deepCopy();
         oursConf.putObject("ipam").put("dataDir", dir.resolve("ours-ipam").toString());
         ObjectNode oursDelegate = FlannelCni.delegate(oursConf, SubnetEnv.read(subnetFile), null);
-        Exec oursAdd = ours.cni(PLUGINS + "/" + oursDelegate.path("type").asText(), "ADD", oursDelegate);
-        assertEquals(0, oursAdd.exit, oursAdd.out + oursAdd.err);
+        TestCluster.Result oursAdd = ours.cni(PLUGINS + "/" + oursDelegate.path("type").asText(), "ADD", oursDelegate);
+        assertEquals(0, oursAdd.exit(), oursAdd.out() + oursAdd.err());
 
         // the delegate config, field by field (paths aside)
         for (String field : List.of("name", "cniVersion", "type", "bridge", "mtu", "ipMasq", "isGateway", "isDefaultGateway")) {
@@ -99,8 +96,8 @@ class FlannelOracleE2E {
                 + "\npod routes (both):\n" + ours.pod("ip", "-4", "route"));
 
         // DEL on both: the address is given back and the real plugin's saved delegate is gone
-        assertEquals(0, real.cni(realFlannel, "DEL", realConf).exit);
-        assertEquals(0, ours.cni(PLUGINS + "/bridge", "DEL", oursDelegate).exit);
+        assertEquals(0, real.cni(realFlannel, "DEL", realConf).exit());
+        assertEquals(0, ours.cni(PLUGINS + "/bridge", "DEL", oursDelegate).exit());
         for (String ipam : List.of("real-ipam", "ours-ipam")) {
             try (var s = Files.walk(dir.resolve(ipam))) {
                 assertEquals(List.of(), s.filter(p -> p.getFileName().toString().startsWith("172.")).toList(), ipam);
@@ -116,7 +113,7 @@ class FlannelOracleE2E {
     Side side(String name) throws Exception {
         Side s = new Side(TestCluster.nsPrefix() + "-oracle-" + name + "-host", TestCluster.nsPrefix() + "-oracle-" + name + "-pod", "oracle-" + name);
         for (String ns : List.of(s.host, s.pod)) {
-            assertEquals(0, run(List.of("ip", "netns", "add", ns), null, Map.of()).exit);
+            assertEquals(0, run(List.of("ip", "netns", "add", ns), null, Map.of()).exit());
             namespaces.add(ns);
             run(List.of("ip", "-n", ns, "link", "set", "lo", "up"), null, Map.of());
         }
@@ -124,7 +121,7 @@ class FlannelOracleE2E {
     }
 
     record Side(String host, String pod, String containerId) {
-        Exec cni(String plugin, String command, JsonNode conf) throws Exception {
+        TestCluster.Result cni(String plugin, String command, JsonNode conf) throws Exception {
             return run(List.of("nsenter", "--net=/run/netns/" + host, plugin), conf.toString(),
                     Map.of("CNI_COMMAND", command, "CNI_CONTAINERID", containerId, "CNI_NETNS", "/run/netns/" + pod,
                             "CNI_IFNAME", "eth0", "CNI_PATH", PLUGINS));
@@ -141,30 +138,15 @@ class FlannelOracleE2E {
         static String in(String ns, String... cmd) throws Exception {
             List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", ns));
             c.addAll(List.of(cmd));
-            Exec e = run(c, null, Map.of());
-            assertEquals(0, e.exit, String.join(" ", cmd) + ": " + e.err);
-            return e.out.strip();
+            TestCluster.Result e = run(c, null, Map.of());
+            assertEquals(0, e.exit(), String.join(" ", cmd) + ": " + e.err());
+            return e.out().strip();
         }
     }
 
-    record Exec(int exit, String out, String err) {
-    }
-
-    static Exec run(List<String> cmd, String stdin, Map<String, String> env) throws IOException, InterruptedException {
+    static TestCluster.Result run(List<String> cmd, String stdin, Map<String, String> env) {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(env);
-        Path err = Files.createTempFile("oracle-", ".err");
-        pb.redirectError(err.toFile());
-        Process p = pb.start();
-        try (var in = p.getOutputStream()) {
-            if (stdin != null) {
-                in.write(stdin.getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(60, TimeUnit.SECONDS);
-        String errText = Files.readString(err);
-        Files.delete(err);
-        return new Exec(p.exitValue(), out, errText);
+        return TestCluster.exec(pb, stdin, java.time.Duration.ofMinutes(1));
     }
 }

@@ -240,7 +240,7 @@ class SeedScenarioE2E {
             }
             TestCluster.await("100 pods Ready", Duration.ofMinutes(8), () -> k8s.pods().inNamespace(PODS).withLabel("e2e", "seed").list().getItems()
                     .stream().filter(p -> p.getMetadata().getName().startsWith("busybox-bulk-"))
-                    .filter(p -> p.getStatus().getConditions().stream().anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")))
+                    .filter(TestCluster::ready)
                     .count() == 100);
             var deleted = names.stream().map(n -> pool.submit(() -> k8s.pods().inNamespace(PODS).withName(n).delete())).toList();
             for (var f : deleted) {
@@ -259,8 +259,7 @@ class SeedScenarioE2E {
     }
 
     static void awaitReady(String name) {
-        k8s.pods().inNamespace(PODS).withName(name).waitUntilCondition(p -> p != null && p.getStatus().getConditions().stream()
-                .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True")), 4, java.util.concurrent.TimeUnit.MINUTES);
+        k8s.pods().inNamespace(PODS).withName(name).waitUntilCondition(TestCluster::ready, 4, java.util.concurrent.TimeUnit.MINUTES);
     }
 
     static void awaitNetworksReady() {

@@ -93,29 +93,40 @@ public final class TestCluster {
     public static Result kubectlAs(Path kubeconfig, String... args) {
         List<String> cmd = new ArrayList<>(List.of(required("MULTINET_E2E_KUBECTL"), "--kubeconfig", kubeconfig.toString()));
         cmd.addAll(List.of(args));
+        return exec(new ProcessBuilder(cmd), null, Duration.ofMinutes(2));
+    }
+
+    /**
+     * Runs a process to its end: stdin given (or none), stdout and stderr read apart (stderr on a
+     * thread of its own, so a full pipe never blocks the process). Fails when it outlives the timeout.
+     */
+    public static Result exec(ProcessBuilder pb, String stdin, Duration timeout) {
+        String what = String.join(" ", pb.command());
         try {
-            Process p = new ProcessBuilder(cmd).start();
-            var out = p.getInputStream();
-            var err = p.getErrorStream();
-            // both streams are small; read err on its own thread so a full pipe never blocks kubectl
+            Process p = pb.start();
+            try (var in = p.getOutputStream()) {
+                if (stdin != null) {
+                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                }
+            }
             var errText = new StringBuilder();
             Thread t = new Thread(() -> {
                 try {
-                    errText.append(new String(err.readAllBytes(), StandardCharsets.UTF_8));
+                    errText.append(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
                 } catch (IOException ignored) {
                     // the process is gone; what was read is the message
                 }
             });
             t.start();
-            String outText = new String(out.readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(2, TimeUnit.MINUTES)) {
+            String outText = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new AssertionError("kubectl " + String.join(" ", args) + " did not finish in 2 minutes");
+                throw new AssertionError(what + " did not finish in " + timeout.toSeconds() + "s");
             }
             t.join();
             return new Result(p.exitValue(), outText, errText.toString());
         } catch (IOException e) {
-            throw new IllegalStateException("cannot run kubectl", e);
+            throw new IllegalStateException("cannot run " + what, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -148,20 +159,19 @@ public final class TestCluster {
         return output(new ProcessBuilder(cmd), Duration.ofMinutes(2), String.join(" ", cmd));
     }
 
+    /** Output and errors in one text, as a terminal shows them; fails with that text on a non-zero exit. */
     private static String output(ProcessBuilder pb, Duration timeout, String what) {
-        try {
-            Process p = pb.redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new AssertionError(what + " failed:\n" + out);
-            }
-            return out;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run " + what, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        Result r = exec(pb.redirectErrorStream(true), null, timeout);
+        if (r.exit() != 0) {
+            throw new AssertionError(what + " failed:\n" + r.out());
         }
+        return r.out();
+    }
+
+    /** A pod's Ready condition is True. */
+    public static boolean ready(io.fabric8.kubernetes.api.model.Pod p) {
+        return p != null && p.getStatus() != null && p.getStatus().getConditions().stream()
+                .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
     }
 
     /** Waits for a condition of the cluster; fails naming what did not happen. */
