@@ -7,6 +7,9 @@
  * answer and exits 0 or 1. VERSION is answered here, because runtimes probe it before the daemon
  * may be up. When the daemon cannot be reached, every other command gets CNI error 11 (try again
  * later): ADD is retried by the runtime, and DEL never reports success for work it did not do.
+ * A config the shim cannot use (empty, not a JSON object, over 1 MiB: code 6; no socketPath: code 7)
+ * is refused here with an error that will not change on retry, in the request's cniVersion.
+ * The supported versions below are checked against CniVersions by ShimTest.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,13 +23,15 @@
 
 #define SUPPORTED "[\"0.3.1\",\"0.4.0\",\"1.0.0\",\"1.1.0\"]"
 #define LATEST "1.1.0"
-#define DEFAULT_SOCKET "/run/multinet/delegator.sock"
 #define MAX_STDIN (1 << 20)
 #define MAX_REPLY (4 << 20)
 /* ADD runs every delegate of a pod; past this the runtime gets "try again" rather than a hang. */
 #define DEFAULT_TIMEOUT_SECONDS 120
 
-enum { CNI_ERR_INVALID_ENV = 4, CNI_ERR_IO = 5, CNI_ERR_TRY_AGAIN = 11 };
+enum { CNI_ERR_INVALID_ENV = 4, CNI_ERR_IO = 5, CNI_ERR_DECODE = 6, CNI_ERR_INVALID_CONFIG = 7, CNI_ERR_TRY_AGAIN = 11 };
+
+/* The version errors are written in: the request's, once its config is read and names a supported one. */
+static char error_version[16] = LATEST;
 
 /* Writes s as the inside of a JSON string. */
 static void json_text(const char *s)
@@ -45,7 +50,7 @@ static void json_text(const char *s)
 
 static int fail(int code, const char *msg, const char *details)
 {
-    printf("{\"cniVersion\":\"" LATEST "\",\"code\":%d,\"msg\":\"", code);
+    printf("{\"cniVersion\":\"%s\",\"code\":%d,\"msg\":\"", error_version, code);
     json_text(msg);
     printf("\",\"details\":\"");
     json_text(details);
@@ -94,15 +99,16 @@ static long config_number(const char *conf, const char *key, long fallback)
     return v > 0 ? v : fallback;
 }
 
+/* Reads at most MAX_STDIN + 1 bytes, so that a config over the limit is seen as such, never cut. */
 static char *read_stdin(size_t *len)
 {
-    char *buf = malloc(MAX_STDIN + 1);
+    char *buf = malloc(MAX_STDIN + 2);
     size_t n = 0;
     ssize_t r;
     if (buf == NULL) {
         return NULL;
     }
-    while (n < MAX_STDIN && (r = read(0, buf + n, MAX_STDIN - n)) != 0) {
+    while (n <= MAX_STDIN && (r = read(0, buf + n, MAX_STDIN + 1 - n)) != 0) {
         if (r < 0) {
             if (errno == EINTR) {
                 continue;
@@ -158,9 +164,27 @@ int main(void)
     if (conf == NULL) {
         return fail(CNI_ERR_IO, "cannot read the network configuration from stdin", "");
     }
+    char version[12], quoted[16];
+    if (config_string(conf, "cniVersion", version, sizeof version)) {
+        snprintf(quoted, sizeof quoted, "\"%s\"", version);
+        if (strstr(SUPPORTED, quoted) != NULL) {
+            snprintf(error_version, sizeof error_version, "%s", version);
+        }
+    }
+    if (conf_len > MAX_STDIN) {
+        return fail(CNI_ERR_DECODE, "the network configuration on stdin is larger than 1 MiB, the multinet shim's limit", "");
+    }
+    const char *first = conf + strspn(conf, " \t\r\n");
+    if (*first == '\0') {
+        return fail(CNI_ERR_DECODE, "the network configuration on stdin is empty", "");
+    }
+    if (*first != '{') {
+        return fail(CNI_ERR_DECODE, "the network configuration on stdin is not a JSON object", "");
+    }
     char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
     if (!config_string(conf, "socketPath", socket_path, sizeof socket_path)) {
-        snprintf(socket_path, sizeof socket_path, "%s", DEFAULT_SOCKET);
+        return fail(CNI_ERR_INVALID_CONFIG, "the network configuration has no socketPath, so the shim cannot know where the "
+                "multinet delegator listens (the conflist multinet writes always has it)", "");
     }
     long timeout = config_number(conf, "timeoutSeconds", DEFAULT_TIMEOUT_SECONDS);
 

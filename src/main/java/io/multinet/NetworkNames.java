@@ -33,7 +33,7 @@ public final class NetworkNames {
     /** flannel's own default prefix: using it means sharing keys with a stock flannel install. */
     public static final String FLANNEL_DEFAULT_PREFIX = "/coreos.com/network";
 
-    public static final int MAX_IFNAME = 15;
+    public static final int MAX_IFNAME = io.multinet.cni.InterfaceNames.MAX_LENGTH;
 
     private NetworkNames() {
     }

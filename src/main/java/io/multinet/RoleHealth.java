@@ -7,8 +7,6 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-import io.multinet.delegator.NodeReadiness;
-
 /** Readiness of whichever role this process runs (/q/health/ready). */
 @Readiness
 @ApplicationScoped
@@ -21,7 +19,7 @@ public class RoleHealth implements HealthCheck {
     RoleLifecycle lifecycle;
 
     @Inject
-    NodeReadiness node;
+    NodeReadinessSource node;
 
     @Override
     public HealthCheckResponse call() {

@@ -17,7 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /** Execs plugin binaries from the CNI bin dirs, as a container runtime does. */
 public class ExecPluginRunner implements PluginRunner {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
     /**
      * Drains plugins' stdout and stderr. Reused threads: with fewer than three CPUs the common pool
      * falls back to a new thread per task, two per plugin exec on the ADD path.

@@ -27,7 +27,7 @@ import io.multinet.cni.CniException;
 public class AttachmentCache {
 
     private static final Logger LOG = Logger.getLogger(AttachmentCache.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
     /** Container IDs become file names: keep them to what runtimes use. */
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,254}");
     private final Path dir;
@@ -48,10 +48,8 @@ public class AttachmentCache {
         }
     }
 
-    private static List<String> networksOf(ObjectNode entry) {
-        List<String> out = new ArrayList<>();
-        entry.path("attachments").forEach(a -> out.add(a.path("conf").path("name").asText()));
-        return List.copyOf(out);
+    private static List<String> networksOf(CacheEntry entry) {
+        return entry.attachments().stream().map(Attachment::configName).toList();
     }
 
     /** Networks of each cached container, without touching the disk. */
@@ -65,25 +63,62 @@ public class AttachmentCache {
         }
     }
 
-    public Optional<ObjectNode> read(String containerId) {
+    public Optional<CacheEntry> read(String containerId) {
         Path f = dir.resolve(containerId);
         if (!Files.exists(f)) {
             return Optional.empty();
         }
         try {
-            return Optional.of((ObjectNode) JSON.readTree(f.toFile()));
-        } catch (IOException e) {
+            return Optional.of(decode((ObjectNode) JSON.readTree(f.toFile())));
+        } catch (IOException | ClassCastException e) {
             throw new CniException(CniException.IO_FAILURE, "cache entry " + f + " is unreadable: " + e.getMessage());
         }
     }
 
-    public void write(String containerId, ObjectNode entry) {
+    public void write(CacheEntry entry) {
         try {
-            writeAtomically(dir.resolve(containerId), JSON.writeValueAsBytes(entry));
-            networks.put(containerId, networksOf(entry));
+            writeAtomically(dir.resolve(entry.containerId()), JSON.writeValueAsBytes(encode(entry)));
+            networks.put(entry.containerId(), networksOf(entry));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new CniException(CniException.IO_FAILURE, "cannot encode cache entry: " + e.getOriginalMessage());
         }
+    }
+
+    /**
+     * The file format. Its keys are the ones entries have always had, so a daemon upgraded on a node
+     * still reads what the previous version wrote and DELs those pods.
+     */
+    static ObjectNode encode(CacheEntry e) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("containerId", e.containerId());
+        n.put("netns", e.netns());
+        if (e.netnsId() != null) {
+            n.put("netnsId", e.netnsId());
+        }
+        n.put("cniVersion", e.cniVersion());
+        if (e.podNamespace() != null) {
+            n.put("podNamespace", e.podNamespace()).put("podName", e.podName());
+        }
+        var list = n.putArray("attachments");
+        for (Attachment a : e.attachments()) {
+            ObjectNode o = list.addObject();
+            o.put("network", a.network()).put("ifname", a.ifname()).put("default", a.isDefault());
+            o.set("conf", a.conf());
+            if (a.result() != null) {
+                o.set("result", a.result());
+            }
+        }
+        return n;
+    }
+
+    static CacheEntry decode(ObjectNode n) {
+        List<Attachment> attachments = new ArrayList<>();
+        for (var a : n.path("attachments")) {
+            attachments.add(new Attachment(a.path("network").asText(), a.path("ifname").asText(), a.path("default").asBoolean(),
+                    (ObjectNode) a.get("conf"), a.get("result")));
+        }
+        return new CacheEntry(n.path("containerId").asText(), n.path("netns").asText(""), n.path("netnsId").asText(null),
+                n.path("cniVersion").asText(null), n.path("podNamespace").asText(null), n.path("podName").asText(null), attachments);
     }
 
     public void delete(String containerId) {

@@ -11,8 +11,11 @@ import io.multinet.api.nad.NetworkAttachmentDefinition;
 /** What the delegator needs from the cluster, answered from informer caches where it can be. */
 public interface ClusterView {
 
-    /** The network every pod gets as eth0: its name (for network-status) and the CNI config to run. */
-    record DefaultNetwork(String name, ObjectNode conf) {
+    /**
+     * The network every pod gets as eth0: its name (for network-status), the CNI config to run, and
+     * where it came from (the node state shows it, so an admin sees why this one was chosen).
+     */
+    record DefaultNetwork(String name, ObjectNode conf, String source) {
     }
 
     Optional<Pod> pod(String namespace, String name);

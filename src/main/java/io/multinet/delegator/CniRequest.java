@@ -5,8 +5,17 @@ import java.util.Map;
 
 import io.multinet.cni.CniException;
 
-/** One CNI call as the shim forwards it: the CNI_* environment and the config from stdin. */
-public record CniRequest(String command, String containerId, String netns, String ifname, String args, byte[] config) {
+/**
+ * One CNI call as the shim forwards it: the CNI_* environment and the config from stdin.
+ *
+ * @param receivedNanos when the daemon received it (System.nanoTime): an ADD that waited past the
+ *        shim's timeout, or behind a DEL of its container, is abandoned rather than carried out
+ */
+public record CniRequest(String command, String containerId, String netns, String ifname, String args, byte[] config, long receivedNanos) {
+
+    public CniRequest(String command, String containerId, String netns, String ifname, String args, byte[] config) {
+        this(command, containerId, netns, ifname, args, config, System.nanoTime());
+    }
 
     /** CNI_ARGS ("K=V;K=V") as a map; a malformed pair is an invalid-environment error. */
     public Map<String, String> argsMap() {

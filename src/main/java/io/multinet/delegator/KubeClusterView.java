@@ -35,7 +35,7 @@ import io.multinet.flannel.FlannelCni;
 public class KubeClusterView implements ClusterView, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(KubeClusterView.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
 
     private final KubernetesClient client;
     private final String nodeName;
@@ -119,7 +119,8 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
                 return Optional.empty();
             }
             ObjectNode conf = FlannelCni.networkConfig(mn.get(), a, true);
-            return Optional.of(new DefaultNetwork(mn.get().getMetadata().getName(), conf));
+            return Optional.of(new DefaultNetwork(mn.get().getMetadata().getName(), conf,
+                    "MultiNetwork " + mn.get().getMetadata().getName() + " (spec.default: true)"));
         }
         return primary.read();
     }

@@ -8,15 +8,17 @@ import jakarta.enterprise.context.ApplicationScoped;
  * Until then kubelet keeps the node's pods waiting rather than failing them.
  */
 @ApplicationScoped
-public class NodeReadiness {
+public class NodeReadiness implements io.multinet.NodeReadinessSource {
 
     private volatile String notReadyReason = "Starting";
 
+    @Override
     public boolean ready() {
         return notReadyReason == null;
     }
 
     /** Why the node role is not ready, or null when it is. */
+    @Override
     public String reason() {
         return notReadyReason;
     }

@@ -25,22 +25,22 @@ public interface NodeSettings {
     Optional<String> podNamespace();
 
     /** Where the shim is installed as /opt/cni/bin/multinet. */
-    @WithDefault("/opt/cni/bin")
+    @WithDefault(io.multinet.HostPaths.CNI_BIN_DIR)
     String cniBinDir();
 
     /** Directories searched for delegate plugins, in order. */
-    @WithDefault("/opt/cni/bin,/usr/lib/cni")
+    @WithDefault(io.multinet.HostPaths.CNI_BIN_DIR + "," + io.multinet.HostPaths.CNI_LIB_DIR)
     List<String> pluginDirs();
 
-    @WithDefault("/etc/cni/net.d")
+    @WithDefault(io.multinet.HostPaths.CNI_CONF_DIR)
     String cniConfDir();
 
     /** Directory of delegator.sock (root only). */
-    @WithDefault("/run/multinet")
+    @WithDefault(io.multinet.HostPaths.SOCKET_DIR)
     String socketDir();
 
     /** Per-container plans, so DEL works without the API server. */
-    @WithDefault("/var/lib/multinet/cache")
+    @WithDefault(io.multinet.HostPaths.CACHE_DIR)
     String cacheDir();
 
     /** The node's primary CNI config to use as default network when no MultiNetwork is marked default. */
@@ -51,7 +51,7 @@ public interface NodeSettings {
     String shimSource();
 
     /** Where host-local keeps the IP leases of flannel networks. */
-    @WithDefault("/var/lib/cni/networks")
+    @WithDefault(io.multinet.HostPaths.IPAM_DATA_DIR)
     String ipamDataDir();
 
     /** Pods may select NADs only in their own namespace and in global-namespaces. */
@@ -83,6 +83,13 @@ public interface NodeSettings {
      */
     @WithDefault("30s")
     java.time.Duration attachmentsReportInterval();
+
+    /**
+     * How often cached attachments whose network namespace is gone are cleaned up: the DELs a
+     * runtime sent while the daemon was down, for runtimes that never send CNI GC.
+     */
+    @WithDefault("60s")
+    java.time.Duration gcInterval();
 
     /**
      * Run delegate plugins inside this named network namespace. Only for a node played by a network

@@ -12,9 +12,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public final class FlannelCni {
 
     public static final String CNI_VERSION = "1.0.0";
-    public static final String DEFAULT_SUBNET_FILE = "/run/flannel/subnet.env";
-    public static final String DEFAULT_DATA_DIR = "/var/lib/cni/flannel";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final String DEFAULT_SUBNET_FILE = io.multinet.HostPaths.FLANNEL_SUBNET_FILE;
+    public static final String DEFAULT_DATA_DIR = io.multinet.HostPaths.FLANNEL_DATA_DIR;
+    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
 
     private FlannelCni() {
     }

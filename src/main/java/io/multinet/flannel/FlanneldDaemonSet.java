@@ -46,7 +46,7 @@ public final class FlanneldDaemonSet {
 
     static final String ETCD_TLS_DIR = "/etc/multinet/etcd-tls";
     static final String NET_CONF_DIR = "/etc/kube-flannel";
-    static final String RUN_FLANNEL = "/run/flannel";
+    static final String RUN_FLANNEL = io.multinet.HostPaths.RUN_FLANNEL;
     static final String XTABLES_LOCK = "/run/xtables.lock";
 
     /** What the flanneld of one network needs from the operator's settings. */

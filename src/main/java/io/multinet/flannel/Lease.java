@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 public record Lease(String key, String subnet, String publicIp) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
 
     public static String subnetsPrefix(String etcdPrefix) {
         return etcdPrefix + "/subnets/";

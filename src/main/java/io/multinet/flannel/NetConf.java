@@ -13,7 +13,7 @@ import io.multinet.api.v1alpha1.MultiNetworkSpec;
  */
 public final class NetConf {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
 
     private NetConf() {
     }

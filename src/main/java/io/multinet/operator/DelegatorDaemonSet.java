@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.multinet.HostPaths;
 import io.multinet.NetworkNames;
 
 /**
@@ -54,21 +55,47 @@ public final class DelegatorDaemonSet {
         return new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder().withApiGroups(group).withResources(resource).withVerbs(verbs).build();
     }
 
+    /** Environment variables of the operator that are node settings, passed on to every node. */
+    public static final String NODE_SETTINGS_ENV_PREFIX = "MULTINET_NODE_";
+
+    /**
+     * The node settings among an environment (the operator's own): every MULTINET_NODE_* variable.
+     * An admin sets them on the operator (its Deployment, or the OLM Subscription's spec.config.env)
+     * and the operator writes them into this DaemonSet, so an edit rolls every node and the
+     * operator never reverts it. Sorted, so the same settings always give the same pod template.
+     */
+    public static java.util.SortedMap<String, String> nodeSettings(java.util.Map<String, String> environment) {
+        java.util.SortedMap<String, String> out = new java.util.TreeMap<>();
+        environment.forEach((k, v) -> {
+            if (k.startsWith(NODE_SETTINGS_ENV_PREFIX) && !k.equals("MULTINET_NODE_NODE_NAME") && !k.equals("MULTINET_NODE_POD_NAMESPACE")) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
     public static DaemonSet desired(OperatorSettings s) {
+        return desired(s, java.util.Map.of());
+    }
+
+    public static DaemonSet desired(OperatorSettings s, java.util.Map<String, String> nodeSettings) {
         var labels = NetworkNames.delegatorLabels();
         List<Volume> volumes = new ArrayList<>();
         List<VolumeMount> mounts = new ArrayList<>();
-        for (String[] v : new String[][] { { "cni-bin", "/opt/cni/bin" }, { "cni-conf", "/etc/cni/net.d" },
-                { "run-multinet", "/run/multinet" }, { "cache", "/var/lib/multinet" }, { "cni-data", "/var/lib/cni" },
-                { "run-flannel", "/run/flannel" } }) {
+        for (String[] v : new String[][] { { "cni-bin", HostPaths.CNI_BIN_DIR }, { "cni-conf", HostPaths.CNI_CONF_DIR },
+                { "run-multinet", HostPaths.SOCKET_DIR }, { "cache", HostPaths.STATE_DIR }, { "cni-data", HostPaths.CNI_DATA_DIR },
+                { "run-flannel", HostPaths.RUN_FLANNEL }, { "cni-lib", HostPaths.CNI_LIB_DIR } }) {
             volumes.add(new VolumeBuilder().withName(v[0]).withNewHostPath().withPath(v[1]).withType("DirectoryOrCreate")
                     .endHostPath().build());
-            mounts.add(new VolumeMountBuilder().withName(v[0]).withMountPath(v[1]).build());
+            // /usr/lib/cni: where distributions install the reference plugins, the second of the default plugin-dirs
+            mounts.add(new VolumeMountBuilder().withName(v[0]).withMountPath(v[1]).withReadOnly(v[0].equals("cni-lib") ? true : null).build());
         }
+        List<io.fabric8.kubernetes.api.model.EnvVar> passed = new ArrayList<>();
+        nodeSettings.forEach((k, v) -> passed.add(new EnvVarBuilder().withName(k).withValue(v).build()));
         // pod network namespaces are mounted by the runtime after the daemon starts: follow host mounts
-        volumes.add(new VolumeBuilder().withName("netns").withNewHostPath().withPath("/run/netns").withType("DirectoryOrCreate")
+        volumes.add(new VolumeBuilder().withName("netns").withNewHostPath().withPath(HostPaths.NETNS_DIR).withType("DirectoryOrCreate")
                 .endHostPath().build());
-        mounts.add(new VolumeMountBuilder().withName("netns").withMountPath("/run/netns").withMountPropagation("HostToContainer").build());
+        mounts.add(new VolumeMountBuilder().withName("netns").withMountPath(HostPaths.NETNS_DIR).withMountPropagation("HostToContainer").build());
 
         var container = new ContainerBuilder().withName("delegator").withImage(s.image())
                 .withEnv(new EnvVarBuilder().withName("MULTINET_ROLE").withValue("node").build(),
@@ -79,6 +106,7 @@ public final class DelegatorDaemonSet {
                                 .withFieldPath("spec.nodeName").endFieldRef().endValueFrom().build(),
                         new EnvVarBuilder().withName("POD_NAMESPACE").withNewValueFrom().withNewFieldRef()
                                 .withFieldPath("metadata.namespace").endFieldRef().endValueFrom().build())
+                .addAllToEnv(passed)
                 .addNewPort().withName("http").withContainerPort(HTTP_PORT).endPort()
                 .withNewSecurityContext().withPrivileged(true).endSecurityContext()
                 .withNewResources().addToRequests("cpu", new Quantity("50m")).addToRequests("memory", new Quantity("96Mi"))
@@ -96,7 +124,8 @@ public final class DelegatorDaemonSet {
                 .withNewUpdateStrategy().withType("RollingUpdate").withNewRollingUpdate().withMaxUnavailable(new IntOrString(1))
                 .endRollingUpdate().endUpdateStrategy()
                 .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
-                .withNewSpec().withHostNetwork(true).withDnsPolicy("ClusterFirstWithHostNet")
+                // hostPID: runtimes such as ctr pass CNI_NETNS as /proc/<pid>/ns/net of a host process
+                .withNewSpec().withHostNetwork(true).withHostPID(true).withDnsPolicy("ClusterFirstWithHostNet")
                 .withPriorityClassName("system-node-critical").withServiceAccountName(NetworkNames.DELEGATOR_DAEMONSET)
                 .addToNodeSelector("kubernetes.io/os", "linux")
                 .addNewToleration().withOperator("Exists").endToleration()

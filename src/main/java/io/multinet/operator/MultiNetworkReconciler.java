@@ -4,37 +4,28 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.quarkiverse.operatorsdk.annotations.CSVMetadata;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -44,10 +35,7 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.multinet.NetworkNames;
 import io.multinet.api.nad.NetworkAttachmentDefinition;
 import io.multinet.api.v1alpha1.Allocation;
@@ -67,7 +55,15 @@ import io.multinet.flannel.NetConf;
 /**
  * Keeps each MultiNetwork's etcd config, flanneld DaemonSet and NetworkAttachmentDefinitions, and
  * its status. Observe, validate, then act: every network is planned together with all others, and
- * a network whose spec is rejected is left running exactly as it was last accepted.
+ * a network whose spec is rejected is left running exactly as it was last accepted. The rooms it
+ * uses: EventSources (what wakes it, the caches it reads), OwnedObjects (create or put back),
+ * AttachmentReconciler (NADs), EtcdTargets (where the config lives, the back-off), StatusAggregator
+ * (the status, a pure function) and StatusWriter (written only on change).
+ *
+ * JOSDK's dependent resources were considered for the owned objects and not used: one delegator
+ * DaemonSet is shared by every network, NADs go to a computed set of namespaces, drift is judged on
+ * a few fields plus a spec hash, and a network whose edit is rejected must keep its objects exactly
+ * as last accepted; expressing those as dependents takes more code than the ensure it replaces.
  */
 @ControllerConfiguration(name = MultiNetworkReconciler.NAME)
 @CSVMetadata(bundleName = "multinet", displayName = "multinet",
@@ -107,52 +103,19 @@ import io.multinet.flannel.NetConf;
 public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner<MultiNetwork> {
 
     public static final String NAME = "multinetwork";
-    static final String NODES = "nodes";
-    static final String PODS = "pods";
-    static final String DAEMONSETS = "daemonsets";
-    static final String NADS = "nads";
-    static final String NAMESPACES = "namespaces";
-    static final String NODE_STATES = "nodestates";
-    static final String NETWORKS = "networks";
-    static final String SERVICE_ACCOUNTS = "serviceaccounts";
-    static final String CONFIGMAPS = "configmaps";
-    static final String CLUSTER_ROLES = "clusterroles";
-    static final String CLUSTER_ROLE_BINDINGS = "clusterrolebindings";
-    /**
-     * Informers list in pages: the first list of 21,000 flanneld and delegator pods (1,000 nodes, 20
-     * networks) in one response would have to fit in the heap whole before a single pod is slimmed.
-     */
-    static final long LIST_PAGE = 500;
-    /** Hash of the desired DaemonSet spec, so defaults an API server adds never look like drift. */
-    static final String SPEC_HASH = NetworkNames.GROUP + "/spec-hash";
     private static final Logger LOG = Logger.getLogger(MultiNetworkReconciler.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The node settings the admin gave the operator, read once: the process environment does not change. */
+    private static final Map<String, String> NODE_SETTINGS = DelegatorDaemonSet.nodeSettings(System.getenv());
 
     private final KubernetesClient client;
     private final OperatorSettings settings;
     private final FlannelStore store;
     private final OperatorMetrics metrics;
-    private final Map<String, Integer> etcdFailures = new ConcurrentHashMap<>();
-    /** The last status written per network, with the version of the object it was computed from. */
-    private record Written(String uid, String basedOn, MultiNetworkStatus status) {
-    }
-
-    private final Map<String, Written> written = new ConcurrentHashMap<>();
-
-    /**
-     * The status the network has now. A reconcile that starts before the informer has delivered this
-     * operator's last status write sees the object it was computed from: then the status is what was
-     * written, not the stale copy, or the same status would be written twice (and Events repeated).
-     * Any other change to the object (a new resourceVersion) makes the cached copy the truth again.
-     */
-    private MultiNetworkStatus lastKnownStatus(MultiNetwork n) {
-        Written w = written.get(n.getMetadata().getName());
-        if (w != null && Objects.equals(w.uid(), n.getMetadata().getUid()) && Objects.equals(w.basedOn(), n.getMetadata().getResourceVersion())) {
-            return w.status();
-        }
-        return n.getStatus();
-    }
-
+    private final OwnedObjects owned;
+    private final AttachmentReconciler attachments;
+    private final EtcdTargets etcd;
+    private final StatusWriter status;
+    private final NetworkCleanup cleanup;
     /** Allocations this operator decided, ahead of the informer cache that will show them a moment later. */
     private final Map<String, Allocation> accepted = new ConcurrentHashMap<>();
 
@@ -162,80 +125,43 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
         this.settings = settings;
         this.store = store;
         this.metrics = metrics;
+        this.owned = new OwnedObjects(client);
+        this.attachments = new AttachmentReconciler(client);
+        this.etcd = new EtcdTargets(client, settings);
+        this.status = new StatusWriter(client);
+        this.cleanup = new NetworkCleanup(client, settings, store, etcd);
     }
 
     @Override
     public List<EventSource<?, MultiNetwork>> prepareEventSources(EventSourceContext<MultiNetwork> ctx) {
-        // Nodes, delegator pods, node states and other networks concern every network.
-        SecondaryToPrimaryMapper<HasMetadata> all = r -> ctx.getPrimaryCache().list().map(ResourceID::fromResource)
-                .collect(Collectors.toSet());
-        SecondaryToPrimaryMapper<HasMetadata> byNetwork = r -> {
-            Map<String, String> labels = r.getMetadata().getLabels();
-            String net = labels == null ? null : labels.get(NetworkNames.LABEL_NETWORK);
-            return net != null ? Set.of(new ResourceID(net)) : all.toPrimaryResourceIDs(r);
-        };
-        String managed = NetworkNames.LABEL_MANAGED_BY + "=" + NetworkNames.MANAGER;
-        String ours = NetworkNames.LABEL_NAME + "=" + NetworkNames.APP;
-        return List.of(
-                informer(ctx, Node.class, NODES, all, null, null),
-                // pods only as the status needs them: the whole pods would be most of the operator's heap at scale
-                informer(ctx, Pod.class, PODS, byNetwork, ours, settings.namespace(), new SlimPodStore()),
-                informer(ctx, DaemonSet.class, DAEMONSETS, byNetwork, managed, settings.namespace()),
-                informer(ctx, NetworkAttachmentDefinition.class, NADS, byNetwork, managed, null),
-                informer(ctx, Namespace.class, NAMESPACES, all, null, null),
-                informer(ctx, MultiNetworkNodeState.class, NODE_STATES, all, null, null),
-                // flanneld's own objects: read from caches rather than a GET each per reconcile, and a
-                // deleted one is put back at once instead of at the next resync
-                informer(ctx, ServiceAccount.class, SERVICE_ACCOUNTS, byNetwork, managed, settings.namespace()),
-                informer(ctx, ConfigMap.class, CONFIGMAPS, byNetwork, managed, settings.namespace()),
-                informer(ctx, ClusterRole.class, CLUSTER_ROLES, byNetwork, managed, null),
-                informer(ctx, ClusterRoleBinding.class, CLUSTER_ROLE_BINDINGS, byNetwork, managed, null),
-                networksInformer(ctx, all));
+        return EventSources.all(ctx, settings.namespace());
+    }
+
+    private static <R extends HasMetadata> List<R> cached(Context<MultiNetwork> ctx, Class<R> type, String name) {
+        return EventSources.cached(ctx, type, name);
     }
 
     /**
-     * Other networks matter only through their spec (conflicts) and their existence: a status write
-     * of one network must not wake all the others, or every change cascades through all of them.
+     * One API write; a refusal (403, 422, a webhook, a quota) becomes a line in the Degraded condition
+     * naming the object, instead of an exception that leaves the status silent while JOSDK retries.
      */
-    @SuppressWarnings({ "unchecked", "rawtypes" })
-    private static EventSource<?, MultiNetwork> networksInformer(EventSourceContext<MultiNetwork> ctx, SecondaryToPrimaryMapper all) {
-        var config = InformerEventSourceConfiguration.from(MultiNetwork.class, MultiNetwork.class).withName(NETWORKS)
-                .withSecondaryToPrimaryMapper((SecondaryToPrimaryMapper<MultiNetwork>) all)
-                .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getGeneration(), before.getMetadata().getGeneration())
-                        || !Objects.equals(now.getMetadata().getDeletionTimestamp(), before.getMetadata().getDeletionTimestamp()))
-                .build();
-        return new InformerEventSource<>(config, ctx);
+    private <T> T api(String what, List<String> apiErrors, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (KubernetesClientException e) {
+            String message = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+            apiErrors.add("cannot write " + what + ": " + (e.getCode() > 0 ? "HTTP " + e.getCode() + ": " : "") + message);
+            LOG.warnf("cannot write %s: %s", what, e.getMessage());
+            return null;
+        }
     }
 
-    @SuppressWarnings({ "unchecked", "rawtypes" })
-    private static <R extends HasMetadata> EventSource<?, MultiNetwork> informer(EventSourceContext<MultiNetwork> ctx,
-            Class<R> type, String name, SecondaryToPrimaryMapper mapper, String labelSelector, String namespace) {
-        return informer(ctx, type, name, mapper, labelSelector, namespace, null);
-    }
-
-    @SuppressWarnings({ "unchecked", "rawtypes" })
-    private static <R extends HasMetadata> EventSource<?, MultiNetwork> informer(EventSourceContext<MultiNetwork> ctx,
-            Class<R> type, String name, SecondaryToPrimaryMapper mapper, String labelSelector, String namespace,
-            io.fabric8.kubernetes.client.informers.cache.ItemStore<R> store) {
-        var b = InformerEventSourceConfiguration.from(type, MultiNetwork.class).withName(name)
-                .withSecondaryToPrimaryMapper((SecondaryToPrimaryMapper<R>) mapper).withInformerListLimit(LIST_PAGE);
-        if (store != null) {
-            b.withItemStore(store);
-        }
-        if (labelSelector != null) {
-            b.withLabelSelector(labelSelector);
-        }
-        if (namespace != null) {
-            b.withNamespaces(namespace);
-        } else if (io.fabric8.kubernetes.api.model.Namespaced.class.isAssignableFrom(type)) {
-            b.withWatchAllNamespaces();
-        }
-        return new InformerEventSource<>(b.build(), ctx);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <R extends HasMetadata> List<R> cached(Context<MultiNetwork> ctx, Class<R> type, String name) {
-        return ((InformerEventSource<R, MultiNetwork>) ctx.eventSourceRetriever().getEventSourceFor(type, name)).list().toList();
+    private void ensure(HasMetadata want, List<? extends HasMetadata> cache, List<String> apiErrors) {
+        api(want.getKind() + " " + (want.getMetadata().getNamespace() == null ? "" : want.getMetadata().getNamespace() + "/")
+                + want.getMetadata().getName(), apiErrors, () -> {
+                    owned.ensure(want, cache);
+                    return null;
+                });
     }
 
     @Override
@@ -247,27 +173,28 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
         Allocation a = plan.allocation();
         LOG.debugf("network %s: plan %s", name, plan);
         var fl = SettingsMapping.flanneld(settings);
+        List<String> apiErrors = new ArrayList<>();
 
-        ensure(DelegatorDaemonSet.desired(settings), cached(ctx, DaemonSet.class, DAEMONSETS));
+        ensure(DelegatorDaemonSet.desired(settings, NODE_SETTINGS), cached(ctx, DaemonSet.class, EventSources.DAEMONSETS), apiErrors);
 
         String etcdError = null;
         Map<String, Lease> leases = null;
-        List<String> attachments = new ArrayList<>();
-        List<String> conflicts = new ArrayList<>();
+        AttachmentReconciler.Result nads = new AttachmentReconciler.Result(List.of(), List.of());
         EtcdTarget target = null;
         if (a != null && a.subnetManager == SubnetManager.ETCD) {
             try {
-                target = etcdTarget(n);
+                target = etcd.of(n);
             } catch (EtcdUnavailableException e) {
                 etcdError = e.getMessage();
             }
         }
         if (plan.valid()) {
-            ensure(FlanneldDaemonSet.serviceAccount(n, fl), cached(ctx, ServiceAccount.class, SERVICE_ACCOUNTS));
+            ensure(FlanneldDaemonSet.serviceAccount(n, fl), cached(ctx, ServiceAccount.class, EventSources.SERVICE_ACCOUNTS), apiErrors);
             if (a.subnetManager == SubnetManager.KUBE) {
-                ensure(FlanneldDaemonSet.clusterRole(n), cached(ctx, ClusterRole.class, CLUSTER_ROLES));
-                ensure(FlanneldDaemonSet.clusterRoleBinding(n, fl), cached(ctx, ClusterRoleBinding.class, CLUSTER_ROLE_BINDINGS));
-                ensure(FlanneldDaemonSet.netConf(n, a, fl), cached(ctx, ConfigMap.class, CONFIGMAPS));
+                ensure(FlanneldDaemonSet.clusterRole(n), cached(ctx, ClusterRole.class, EventSources.CLUSTER_ROLES), apiErrors);
+                ensure(FlanneldDaemonSet.clusterRoleBinding(n, fl), cached(ctx, ClusterRoleBinding.class, EventSources.CLUSTER_ROLE_BINDINGS),
+                        apiErrors);
+                ensure(FlanneldDaemonSet.netConf(n, a, fl), cached(ctx, ConfigMap.class, EventSources.CONFIGMAPS), apiErrors);
             } else if (target != null) {
                 try {
                     String want = NetConf.json(n.getSpec(), a);
@@ -280,10 +207,14 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
                     etcdError = e.getMessage();
                 }
             }
-            ensure(FlanneldDaemonSet.desired(n, a, fl), cached(ctx, DaemonSet.class, DAEMONSETS));
-            reconcileAttachments(n, a, ctx, attachments, conflicts);
-        } else if (n.getStatus() != null && n.getStatus().attachments != null) {
-            attachments.addAll(n.getStatus().attachments);
+            ensure(FlanneldDaemonSet.desired(n, a, fl), cached(ctx, DaemonSet.class, EventSources.DAEMONSETS), apiErrors);
+            Allocation accepted = a;
+            AttachmentReconciler.Result r = api("the NetworkAttachmentDefinitions of " + name, apiErrors, () -> attachments.reconcile(n,
+                    accepted, cached(ctx, Namespace.class, EventSources.NAMESPACES),
+                    cached(ctx, NetworkAttachmentDefinition.class, EventSources.NADS)));
+            nads = r != null ? r : new AttachmentReconciler.Result(previousAttachments(n), List.of());
+        } else {
+            nads = new AttachmentReconciler.Result(previousAttachments(n), List.of());
         }
         if (target != null && etcdError == null) {
             try {
@@ -293,27 +224,26 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
             }
         }
 
-        MultiNetworkStatus previous = lastKnownStatus(n);
-        MultiNetworkStatus status = StatusAggregator.aggregate(n, previous, observe(n, a, plan, ctx, leases, etcdError, attachments, conflicts),
+        MultiNetworkStatus previous = status.current(n);
+        MultiNetworkStatus next = StatusAggregator.aggregate(n, previous, observe(n, a, plan, ctx, leases, etcdError, nads, apiErrors),
                 settings.nodeHealthCap(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-        Events.onChange(client, n, previous, status);
-        metrics.observe(name, status, Conditions.isTrue(status.conditions, Conditions.READY));
+        Events.onChange(client, n, previous, next);
+        metrics.observe(name, next, Conditions.isTrue(next.conditions, Conditions.READY));
 
-        Duration next = settings.resyncInterval();
+        Duration after = settings.resyncInterval();
         if (etcdError != null) {
-            int failures = etcdFailures.merge(name, 1, Integer::sum);
-            long ms = Math.min(settings.etcdRetryMax().toMillis(), settings.etcdRetryMin().toMillis() << Math.min(failures - 1, 20));
-            next = Duration.ofMillis(ms);
+            after = etcd.failed(name);
         } else {
-            etcdFailures.remove(name);
+            etcd.succeeded(name);
         }
-        if (sameStatus(previous, status)) {
-            return UpdateControl.<MultiNetwork> noUpdate().rescheduleAfter(next);
+        if (status.write(n, previous, next)) {
+            metrics.statusWritten();
         }
-        writeStatus(name, status);
-        written.put(name, new Written(n.getMetadata().getUid(), n.getMetadata().getResourceVersion(), status));
-        metrics.statusWritten();
-        return UpdateControl.<MultiNetwork> noUpdate().rescheduleAfter(next);
+        return UpdateControl.<MultiNetwork> noUpdate().rescheduleAfter(after);
+    }
+
+    private static List<String> previousAttachments(MultiNetwork n) {
+        return n.getStatus() != null && n.getStatus().attachments != null ? n.getStatus().attachments : List.of();
     }
 
     /**
@@ -344,13 +274,13 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
     }
 
     private StatusAggregator.Observed observe(MultiNetwork n, Allocation a, Plan plan, Context<MultiNetwork> ctx,
-            Map<String, Lease> leases, String etcdError, List<String> attachments, List<String> conflicts) {
+            Map<String, Lease> leases, String etcdError, AttachmentReconciler.Result nads, List<String> apiErrors) {
         String name = n.getMetadata().getName();
         Map<String, String> selector = n.getSpec() != null && n.getSpec().flanneld != null ? n.getSpec().flanneld.nodeSelector : null;
-        List<Node> nodes = cached(ctx, Node.class, NODES).stream().filter(node -> selects(selector, node)).toList();
+        List<Node> nodes = cached(ctx, Node.class, EventSources.NODES).stream().filter(node -> selects(selector, node)).toList();
         Map<String, Pod> flanneld = new HashMap<>();
         Map<String, Pod> delegator = new HashMap<>();
-        for (Pod p : cached(ctx, Pod.class, PODS)) {
+        for (Pod p : cached(ctx, Pod.class, EventSources.PODS)) {
             Map<String, String> l = p.getMetadata().getLabels();
             String node = p.getSpec() == null ? null : p.getSpec().getNodeName();
             if (node == null || l == null) {
@@ -362,11 +292,12 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
                 delegator.put(node, p);
             }
         }
-        Map<String, MultiNetworkNodeState> states = cached(ctx, MultiNetworkNodeState.class, NODE_STATES).stream()
+        Map<String, MultiNetworkNodeState> states = cached(ctx, MultiNetworkNodeState.class, EventSources.NODE_STATES).stream()
                 .collect(Collectors.toMap(s -> s.getMetadata().getName(), s -> s, (x, y) -> x));
-        DaemonSet ds = a == null ? null : cached(ctx, DaemonSet.class, DAEMONSETS).stream()
+        DaemonSet ds = a == null ? null : cached(ctx, DaemonSet.class, EventSources.DAEMONSETS).stream()
                 .filter(d -> d.getMetadata().getName().equals(NetworkNames.flanneldDaemonSet(name))).findFirst().orElse(null);
-        return new StatusAggregator.Observed(plan, nodes, flanneld, delegator, states, leases, etcdError, ds, attachments, conflicts);
+        return new StatusAggregator.Observed(plan, nodes, flanneld, delegator, states, leases, etcdError, ds, nads.attachments(),
+                nads.conflicts(), apiErrors);
     }
 
     static boolean selects(Map<String, String> selector, Node node) {
@@ -381,216 +312,15 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
         return byIp;
     }
 
-    /** NADs in every target namespace; owned ones elsewhere are removed; a foreign NAD of the same name is left alone. */
-    private void reconcileAttachments(MultiNetwork n, Allocation a, Context<MultiNetwork> ctx, List<String> written,
-            List<String> conflicts) {
-        String network = n.getMetadata().getName();
-        Set<String> targets = targetNamespaces(n, cached(ctx, Namespace.class, NAMESPACES));
-        List<NetworkAttachmentDefinition> owned = cached(ctx, NetworkAttachmentDefinition.class, NADS).stream()
-                .filter(x -> Attachments.ownedBy(x, network)).toList();
-        for (String ns : targets) {
-            NetworkAttachmentDefinition want = Attachments.desired(n, a, ns);
-            String nadName = want.getMetadata().getName();
-            NetworkAttachmentDefinition have = owned.stream().filter(x -> ns.equals(x.getMetadata().getNamespace())
-                    && nadName.equals(x.getMetadata().getName())).findFirst()
-                    .orElseGet(() -> client.resources(NetworkAttachmentDefinition.class).inNamespace(ns).withName(nadName).get());
-            if (have != null && !Attachments.ownedBy(have, network)) {
-                conflicts.add("NetworkAttachmentDefinition " + ns + "/" + nadName + " exists and is not managed by multinet;"
-                        + " it was left as it is (delete it or choose another spec.attachment.name)");
-                continue;
-            }
-            if (have == null) {
-                client.resource(want).create();
-            } else if (!Attachments.matches(have, want)) {
-                want.getMetadata().setResourceVersion(null);
-                client.resource(want).update();
-                LOG.infof("network %s: restored NetworkAttachmentDefinition %s/%s", network, ns, nadName);
-            }
-            written.add(ns + "/" + nadName);
-        }
-        for (NetworkAttachmentDefinition x : owned) {
-            if (!written.contains(x.getMetadata().getNamespace() + "/" + x.getMetadata().getName())) {
-                client.resource(x).delete();
-                LOG.infof("network %s: removed NetworkAttachmentDefinition %s/%s", network, x.getMetadata().getNamespace(),
-                        x.getMetadata().getName());
-            }
-        }
-    }
-
-    static Set<String> targetNamespaces(MultiNetwork n, List<Namespace> namespaces) {
-        Set<String> existing = namespaces.stream().filter(ns -> ns.getMetadata().getDeletionTimestamp() == null)
-                .map(ns -> ns.getMetadata().getName()).collect(Collectors.toSet());
-        Set<String> out = new LinkedHashSet<>();
-        for (String ns : NetworkPlanner.attachmentNamespaces(n.getSpec())) {
-            if (existing.contains(ns)) {
-                out.add(ns);
-            }
-        }
-        LabelSelector sel = n.getSpec().attachment == null ? null : n.getSpec().attachment.namespaceSelector;
-        if (sel != null) {
-            for (Namespace ns : namespaces) {
-                if (ns.getMetadata().getDeletionTimestamp() == null && LabelSelectors.matches(sel, ns.getMetadata().getLabels())) {
-                    out.add(ns.getMetadata().getName());
-                }
-            }
-        }
-        return out;
-    }
-
-    /** Creates or puts back one object; writes only when it is missing or differs from the desired state. */
-    private void ensure(HasMetadata want, List<? extends HasMetadata> cache) {
-        HasMetadata have = cache == null ? null : cache.stream().filter(h -> h.getMetadata().getName().equals(want.getMetadata().getName())
-                && Objects.equals(h.getMetadata().getNamespace(), want.getMetadata().getNamespace())).findFirst().orElse(null);
-        if (have == null) {
-            have = client.resource(want).get();
-        }
-        if (want instanceof DaemonSet ds) {
-            ds.getMetadata().setAnnotations(Map.of(SPEC_HASH, Integer.toHexString(
-                    io.fabric8.kubernetes.client.utils.Serialization.asJson(ds.getSpec()).hashCode())));
-        }
-        if (have == null) {
-            try {
-                client.resource(want).create();
-            } catch (KubernetesClientException e) {
-                // the shared delegator DaemonSet may be created by another network's reconcile at the same moment
-                if (e.getCode() != 409) {
-                    throw e;
-                }
-            }
-        } else if (drifted(have, want)) {
-            LOG.infof("restoring %s %s/%s", want.getKind(), want.getMetadata().getNamespace(), want.getMetadata().getName());
-            client.resource(want).update();
-        }
-    }
-
-    static boolean drifted(HasMetadata have, HasMetadata want) {
-        if (want instanceof DaemonSet w && have instanceof DaemonSet h) {
-            Container wc = w.getSpec().getTemplate().getSpec().getContainers().get(0);
-            Container hc = h.getSpec().getTemplate().getSpec().getContainers().stream()
-                    .filter(c -> c.getName().equals(wc.getName())).findFirst().orElse(null);
-            return hc == null || !Objects.equals(hc.getArgs(), wc.getArgs()) || !Objects.equals(hc.getImage(), wc.getImage())
-                    || !Objects.equals(hc.getEnv(), wc.getEnv())
-                    || !Objects.equals(annotation(h, SPEC_HASH), annotation(w, SPEC_HASH));
-        }
-        if (want instanceof ConfigMap w && have instanceof ConfigMap h) {
-            return !Objects.equals(w.getData(), h.getData());
-        }
-        if (want instanceof io.fabric8.kubernetes.api.model.rbac.ClusterRole w
-                && have instanceof io.fabric8.kubernetes.api.model.rbac.ClusterRole h) {
-            return !Objects.equals(w.getRules(), h.getRules());
-        }
-        return false;
-    }
-
-    private static String annotation(HasMetadata h, String key) {
-        return h.getMetadata().getAnnotations() == null ? null : h.getMetadata().getAnnotations().get(key);
-    }
-
-    /** Resolves endpoints and secrets; a missing Secret names itself and the field that points at it. */
-    EtcdTarget etcdTarget(MultiNetwork n) {
-        var fl = SettingsMapping.flanneld(settings);
-        List<String> endpoints = FlanneldDaemonSet.etcdEndpoints(n.getSpec(), fl);
-        String tlsName = FlanneldDaemonSet.tlsSecret(n.getSpec(), fl);
-        String credName = FlanneldDaemonSet.credentialsSecret(n.getSpec(), fl);
-        EtcdTarget.Tls tls = null;
-        String user = null;
-        String password = null;
-        if (tlsName != null) {
-            Map<String, String> d = secret(tlsName, "spec.etcd.tlsSecret", "ca.crt", "tls.crt", "tls.key");
-            tls = new EtcdTarget.Tls(d.get("ca.crt"), d.get("tls.crt"), d.get("tls.key"));
-        }
-        if (credName != null) {
-            Map<String, String> d = secret(credName, "spec.etcd.credentialsSecret", "username", "password");
-            user = d.get("username");
-            password = d.get("password");
-        }
-        return new EtcdTarget(endpoints, tls, user, password);
-    }
-
-    private Map<String, String> secret(String name, String field, String... keys) {
-        Secret s;
-        try {
-            s = client.secrets().inNamespace(settings.namespace()).withName(name).get();
-        } catch (KubernetesClientException e) {
-            throw new EtcdUnavailableException("cannot read Secret " + settings.namespace() + "/" + name + " (" + field + ")", e);
-        }
-        if (s == null) {
-            throw new EtcdUnavailableException("Secret " + settings.namespace() + "/" + name + " (" + field + ") does not exist", null);
-        }
-        Map<String, String> out = new HashMap<>();
-        for (String k : keys) {
-            String v = s.getData() == null ? null : s.getData().get(k);
-            if (v == null) {
-                throw new EtcdUnavailableException("Secret " + settings.namespace() + "/" + name + " (" + field + ") has no key " + k, null);
-            }
-            out.put(k, new String(Base64.getDecoder().decode(v), java.nio.charset.StandardCharsets.UTF_8));
-        }
-        return out;
-    }
-
-    /**
-     * One JSON Patch that sets the whole status: no diff against a cached copy (which may be stale or
-     * lack a status), and keys that disappeared, such as a reason no node has any more, go with it.
-     */
-    private void writeStatus(String name, MultiNetworkStatus status) {
-        try {
-            String body = "[{\"op\":\"add\",\"path\":\"/status\",\"value\":" + JSON.writeValueAsString(status) + "}]";
-            // patched through a bare item: patching by name makes the client GET the object first
-            MultiNetwork bare = new MultiNetwork();
-            bare.getMetadata().setName(name);
-            client.resources(MultiNetwork.class).resource(bare).subresource("status")
-                    .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON), body);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException("status of " + name + " cannot be serialized", e);
-        }
-    }
-
-    static boolean sameStatus(MultiNetworkStatus a, MultiNetworkStatus b) {
-        return a != null && JSON.valueToTree(a).equals(JSON.valueToTree(b));
-    }
-
-    /**
-     * Deletion: the flanneld DaemonSet goes first and its pods must be gone before the etcd prefix
-     * is removed, or a still-running flanneld would recreate its lease under a deleted network.
-     */
+    /** Deletion (NetworkCleanup); this operator's memory of the network goes once it is done. */
     @Override
     public DeleteControl cleanup(MultiNetwork n, Context<MultiNetwork> ctx) {
-        String name = n.getMetadata().getName();
-        String ns = settings.namespace();
-        client.apps().daemonSets().inNamespace(ns).withName(NetworkNames.flanneldDaemonSet(name)).delete();
-        boolean podsLeft = !client.pods().inNamespace(ns).withLabel(NetworkNames.LABEL_NETWORK, name)
-                .withLabel(NetworkNames.LABEL_COMPONENT, NetworkNames.COMPONENT_FLANNELD).list().getItems().isEmpty();
-        boolean dsLeft = client.apps().daemonSets().inNamespace(ns).withName(NetworkNames.flanneldDaemonSet(name)).get() != null;
-        if (podsLeft || dsLeft) {
-            return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(1));
+        DeleteControl result = cleanup.cleanup(n);
+        if (result.isRemoveFinalizer()) {
+            accepted.remove(n.getMetadata().getName());
+            status.forget(n.getMetadata().getName());
+            metrics.forget(n.getMetadata().getName());
         }
-        for (NetworkAttachmentDefinition nad : client.resources(NetworkAttachmentDefinition.class).inAnyNamespace()
-                .withLabel(NetworkNames.LABEL_NETWORK, name).list().getItems()) {
-            if (Attachments.ownedBy(nad, name)) {
-                client.resource(nad).delete();
-            }
-        }
-        client.configMaps().inNamespace(ns).withName(FlanneldDaemonSet.netConfConfigMap(name)).delete();
-        client.serviceAccounts().inNamespace(ns).withName(NetworkNames.flanneldDaemonSet(name)).delete();
-        client.rbac().clusterRoleBindings().withName(FlanneldDaemonSet.rbacName(name)).delete();
-        client.rbac().clusterRoles().withName(FlanneldDaemonSet.rbacName(name)).delete();
-        Allocation a = n.getStatus() == null ? null : n.getStatus().allocated;
-        // Only a prefix this network was accepted with is its own: a rejected spec may name another network's.
-        if (a != null && a.etcdPrefix != null) {
-            try {
-                long deleted = store.deletePrefix(etcdTarget(n), a.etcdPrefix + "/");
-                LOG.infof("network %s deleted: removed %d etcd keys under %s/", name, deleted, a.etcdPrefix);
-            } catch (EtcdUnavailableException e) {
-                Events.warn(client, n, "EtcdUnavailable", "cannot remove etcd prefix " + a.etcdPrefix + " yet: " + e.getMessage());
-                int failures = etcdFailures.merge(name, 1, Integer::sum);
-                return DeleteControl.noFinalizerRemoval().rescheduleAfter(Math.min(settings.etcdRetryMax().toMillis(),
-                        settings.etcdRetryMin().toMillis() << Math.min(failures - 1, 20)));
-            }
-        }
-        etcdFailures.remove(name);
-        accepted.remove(name);
-        written.remove(name);
-        metrics.forget(name);
-        return DeleteControl.defaultDelete();
+        return result;
     }
 }

@@ -21,11 +21,11 @@ public interface OperatorSettings {
     Optional<List<String>> reservedCidrs();
 
     /** Directory of the per-network subnet files on the nodes (flanneld --subnet-file). */
-    @WithDefault("/run/flannel/networks")
+    @WithDefault(io.multinet.HostPaths.SUBNET_FILE_DIR)
     String subnetFileDir();
 
     /** Parent of the per-network flannel CNI dataDirs on the nodes. */
-    @WithDefault("/var/lib/cni/flannel")
+    @WithDefault(io.multinet.HostPaths.FLANNEL_DATA_DIR)
     String dataDirBase();
 
     /** First flanneld healthz port; networks get consecutive free ports from here (hostNetwork, so they must differ). */

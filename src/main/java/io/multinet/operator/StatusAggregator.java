@@ -41,7 +41,9 @@ public final class StatusAggregator {
             String etcdError,
             DaemonSet daemonSet,
             List<String> attachments,
-            List<String> attachmentConflicts) {
+            List<String> attachmentConflicts,
+            /** API writes that were refused this reconcile, each naming its object. */
+            List<String> apiErrors) {
     }
 
     private StatusAggregator() {
@@ -108,6 +110,10 @@ public final class StatusAggregator {
         if (!o.attachmentConflicts().isEmpty()) {
             degradedReason = degradedReason == null ? "AttachmentConflict" : degradedReason;
             problems.addAll(o.attachmentConflicts());
+        }
+        if (!o.apiErrors().isEmpty()) {
+            degradedReason = degradedReason == null ? "ApiError" : degradedReason;
+            problems.addAll(o.apiErrors());
         }
         conds = Conditions.set(prev, conds, Conditions.DEGRADED, degradedReason != null,
                 degradedReason != null ? degradedReason : "AsExpected",

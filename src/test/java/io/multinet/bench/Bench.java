@@ -293,7 +293,7 @@ public final class Bench implements AutoCloseable {
         List<Long> trueExec = new ArrayList<>();
         List<Long> inProcess = new ArrayList<>();
         var engine = new io.multinet.delegator.Delegator(null, null,
-                new io.multinet.delegator.Delegator.Options(root.resolve("inproc"), null, false, List.of()),
+                new io.multinet.delegator.Delegator.Options(root.resolve("inproc"), null, false, List.of(), java.time.Duration.ofSeconds(120)),
                 new io.multinet.delegator.DelegatorMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
         byte[] conf = Files.readAllBytes(conflistPluginConf);
         for (int i = 0; i < n; i++) {

@@ -55,8 +55,36 @@ class ShimTest {
         Outcome o = exec(Map.of("CNI_COMMAND", "VERSION"), "{\"cniVersion\":\"1.0.0\"}");
         assertThat(o.exit()).isZero();
         assertThat(o.out().get("cniVersion").asText()).isEqualTo("1.1.0");
-        assertThat(o.out().get("supportedVersions")).extracting(JsonNode::asText)
-                .containsExactly("0.3.1", "0.4.0", "1.0.0", "1.1.0");
+        // the C shim lists the versions itself (it answers VERSION without the daemon): held to CniVersions here
+        assertThat(o.out().get("cniVersion").asText()).isEqualTo(CniVersions.LATEST);
+        assertThat(o.out().get("supportedVersions")).extracting(JsonNode::asText).containsExactlyElementsOf(CniVersions.SUPPORTED);
+    }
+
+    /**
+     * Issue 17, defect 3: a config the shim cannot use is refused with an answer that will not change
+     * on retry (6 or 7, never 11), in the request's cniVersion, and a config over the limit is named
+     * as such instead of being cut.
+     */
+    @Test
+    void refusesUnusableConfigsWithoutRetryAndInTheRequestsVersion() throws Exception {
+        Map<String, String> add = Map.of("CNI_COMMAND", "ADD", "CNI_CONTAINERID", "c1", "CNI_NETNS", "/proc/self/ns/net", "CNI_IFNAME", "eth0");
+        Object[][] cases = {
+                { "", 6, "is empty", CniVersions.LATEST },
+                { "not json", 6, "not a JSON object", CniVersions.LATEST },
+                { "[1,2]", 6, "not a JSON object", CniVersions.LATEST },
+                { "{\"cniVersion\":\"0.4.0\",\"name\":\"x\"}", 7, "no socketPath", "0.4.0" },
+                { "{\"cniVersion\":\"0.3.1\"," + " ".repeat(1 << 20) + "\"socketPath\":\"/run/x.sock\"}", 6, "larger than 1 MiB", "0.3.1" },
+                { "{\"cniVersion\":\"9.9.9\",\"socketPath\":\"/nonexistent/d.sock\"}", 11, "not reachable", CniVersions.LATEST },
+                { "{\"cniVersion\":\"1.0.0\",\"socketPath\":\"/nonexistent/d.sock\"}", 11, "not reachable", "1.0.0" } };
+        for (Object[] c : cases) {
+            String stdin = (String) c[0];
+            Outcome o = exec(add, stdin);
+            String what = stdin.length() > 60 ? stdin.substring(0, 60) + "…" : stdin;
+            assertThat(o.exit()).as(what).isEqualTo(1);
+            assertThat(o.out().get("code").asInt()).as(what).isEqualTo(c[1]);
+            assertThat(o.out().get("msg").asText()).as(what).contains((String) c[2]);
+            assertThat(o.out().get("cniVersion").asText()).as(what).isEqualTo(c[3]);
+        }
     }
 
     @Test

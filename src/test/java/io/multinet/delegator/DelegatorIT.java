@@ -345,7 +345,7 @@ class DelegatorIT {
                 { "nosuch-nad", "NetworkAttachmentDefinition default/nosuch-nad does not exist" },
                 { "flannel2-conf@an-interface-too-long", "longer than 15" },
                 { "flannel2-conf@x, flannel1-conf@x", "'x' is used twice" },
-                { "[{\"name\":\"flannel2-conf\",\"ips\":[\"10.0.0.300\"]}]", "'10.0.0.300' is not a valid IP address" },
+                { "[{\"name\":\"flannel2-conf\",\"ips\":[\"10.0.0.300\"]}]", "'10.0.0.300' in \"ips\" is not a valid IP address" },
                 { "[{\"name\":\"flannel2-conf\",\"mac\":\"02:00:zz:00:00:01\"}]", "is not a MAC address" },
                 { "Bad_Name", "is not a valid NetworkAttachmentDefinition name" },
                 { "not-json", "has an invalid spec.config" },
@@ -378,5 +378,184 @@ class DelegatorIT {
         sim.add(box, "c-iso2", "team-a", "iso2", "1.0.0");
         assertThat(box.links()).contains("net1");
         sim.del(box, "c-iso2", "team-a", "iso2");
+    }
+
+    // ---- issue 17: DEL safety, serialisation, validate first, garbage, late ADDs ---------------------
+
+    /** A process in a network namespace of its own, started so that it gets the given PID (0: any). */
+    static long spawnInOwnNetns(long pid, String script) throws Exception {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            String pick = pid > 0 ? "echo " + (pid - 1) + " > /proc/sys/kernel/ns_last_pid; " : "";
+            long got = Long.parseLong(io.multinet.testing.NetnsFixture.run(List.of("sh", "-c",
+                    pick + "unshare -n sh -c '" + script + "' >/dev/null 2>&1 & echo $!")).trim());
+            if (pid == 0 || got == pid) {
+                return got;
+            }
+            kill(got); // another process took the PID first: try again
+        }
+        throw new AssertionError("could not start a process with PID " + pid);
+    }
+
+    static void kill(long pid) throws Exception {
+        new ProcessBuilder("kill", "-9", String.valueOf(pid)).start().waitFor();
+        io.multinet.testing.OperatorHarness.eventually("process " + pid + " gone", () -> !Files.exists(Path.of("/proc/" + pid)));
+    }
+
+    static String linksOf(long pid) {
+        return io.multinet.testing.NetnsFixture.run(List.of("nsenter", "--net=/proc/" + pid + "/ns/net", "ip", "-o", "link", "show"));
+    }
+
+    /**
+     * Defect 1: runtimes such as ctr pass /proc/<pid>/ns/net. Once that process is gone its PID goes
+     * to another process in another namespace; a DEL, with the path or without one, must not delete
+     * that namespace's eth0. Its host side and its lease are still cleaned up.
+     */
+    @Test
+    void delNeverEntersANamespaceWhosePidWasReused() throws Exception {
+        sim.pod("default", "ctr", "flannel2-conf");
+        for (boolean runtimePassesPath : new boolean[] { true, false }) {
+            long pid = spawnInOwnNetns(0, "ip link set lo up; exec sleep 600");
+            String path = "/proc/" + pid + "/ns/net";
+            io.multinet.testing.OperatorHarness.eventually("namespace of " + pid, () -> Files.exists(Path.of(path)));
+            sim.delegator.handle(new CniRequest("ADD", "c-ctr", path, "eth0", podArgs("default", "ctr"),
+                    conf("1.0.0").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertThat(linksOf(pid)).contains("eth0", "net1");
+            kill(pid);
+            long reused = spawnInOwnNetns(pid, "ip link add eth0 type veth peer name peer0; exec sleep 600");
+            try {
+                io.multinet.testing.OperatorHarness.eventually("eth0 in the new process's namespace", () -> linksOf(reused).contains("eth0"));
+                sim.delegator.handle(new CniRequest("DEL", "c-ctr", runtimePassesPath ? path : "", "eth0", podArgs("default", "ctr"),
+                        conf("1.0.0").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                assertThat(linksOf(reused)).as("runtime passes the path: %s", runtimePassesPath).contains("eth0");
+                assertThat(sim.delegator.cache().containers()).isEmpty();
+            } finally {
+                kill(reused);
+            }
+        }
+        // the leak check at close: the IP leases and the flannel data files are gone all the same
+    }
+
+    /** Defect 4: a CNI_NETNS that exists but is no network namespace fails ADD with 4 and leaves nothing. */
+    @Test
+    void addIntoAFileThatIsNoNamespaceLeavesNothing() throws Exception {
+        sim.pod("default", "notns", "flannel2-conf");
+        Path file = Files.createTempFile(sim.root, "not-a-netns", "");
+        for (String path : new String[] { file.toString(), sim.root.toString(), "/proc/self/ns/uts" }) {
+            assertThat(code(() -> sim.delegator.handle(new CniRequest("ADD", "c-notns", path, "eth0", podArgs("default", "notns"),
+                    conf("1.0.0").getBytes(java.nio.charset.StandardCharsets.UTF_8))))).as(path).isEqualTo(CniException.INVALID_ENV);
+            assertThat(sim.delegator.cache().containers()).isEmpty();
+            sim.delegator.handle(new CniRequest("DEL", "c-notns", path, "eth0", podArgs("default", "notns"),
+                    conf("1.0.0").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        Files.delete(file);
+    }
+
+    /** Defect 5: a repeat ADD that is refused (bad CNI_ARGS, unknown pod, bad annotation) leaves the working pod alone. */
+    @Test
+    void aRefusedRepeatAddKeepsTheWorkingAttachment() throws Exception {
+        Netns box = sim.netns.create("repeat");
+        sim.pod("default", "repeat", "flannel2-conf");
+        sim.add(box, "c-repeat", "default", "repeat", "1.0.0");
+        String eth0 = addresses(box, "eth0").get(0);
+        assertThat(code(() -> sim.delegator.handle(request("ADD", "c-repeat", box, "eth0", "garbage", conf("1.0.0")))))
+                .isEqualTo(CniException.INVALID_ENV);
+        assertThat(code(() -> sim.delegator.handle(request("ADD", "c-repeat", box, "eth0", podArgs("default", "nobody"), conf("1.0.0")))))
+                .isEqualTo(CniException.TRY_AGAIN_LATER);
+        assertThat(code(() -> sim.delegator.handle(request("ADD", "c-repeat", box, "eth0x/", podArgs("default", "repeat"), conf("1.0.0")))))
+                .isEqualTo(CniException.INVALID_ENV);
+        assertThat(box.links()).contains("eth0", "net1");
+        assertThat(addresses(box, "eth0")).containsExactly(eth0);
+        assertThat(sim.delegator.cache().containers()).containsExactly("c-repeat");
+        sim.del(box, "c-repeat", "default", "repeat");
+        assertThat(box.links()).containsExactly("lo");
+    }
+
+    /** Defect 6: a DEL the daemon never got (it was down) is made up for once the sandbox's namespace is gone. */
+    @Test
+    void missedDelsAreCollectedOnceTheNamespaceIsGone() throws Exception {
+        Netns gone = sim.netns.create("missed");
+        Netns alive = sim.netns.create("alive");
+        sim.pod("default", "missed", "flannel2-conf");
+        sim.pod("default", "alive", "flannel2-conf");
+        sim.add(gone, "c-missed", "default", "missed", "1.0.0");
+        sim.add(alive, "c-alive", "default", "alive", "1.0.0");
+        sim.netns.vanish("missed"); // the runtime removed the sandbox; its DEL never reached the daemon
+        assertThat(sim.delegator.collectGarbage()).containsExactly("c-missed");
+        assertThat(sim.delegator.cache().containers()).containsExactly("c-alive");
+        assertThat(sim.delegator.collectGarbage()).isEmpty();
+        assertThat(alive.links()).contains("eth0", "net1");
+        sim.del(alive, "c-alive", "default", "alive");
+        // the leak check at close: c-missed's IP leases and flannel data files are gone
+    }
+
+    /** GC without the list of valid attachments would delete everything: refused. */
+    @Test
+    void gcWithoutAListIsRefused() throws Exception {
+        Netns keep = sim.netns.create("nolist");
+        sim.pod("default", "nolist", "flannel2-conf");
+        sim.add(keep, "c-nolist", "default", "nolist", "1.1.0");
+        assertThat(code(() -> sim.delegator.handle(request("GC", null, null, null, null,
+                "{\"cniVersion\":\"1.1.0\",\"name\":\"multinet\",\"type\":\"multinet\"}")))).isEqualTo(CniException.INVALID_CONFIG);
+        assertThat(keep.links()).contains("eth0");
+        sim.del(keep, "c-nolist", "default", "nolist");
+    }
+
+    /**
+     * Defects 2 and 7: ADD, DEL, DEL of one container at once, many times over, end with the pod
+     * either fully attached or not at all; an ADD that waited behind a DEL of its container (the shim
+     * had given up on it) is abandoned instead of attaching a pod nobody will DEL again.
+     */
+    @Test
+    void overlappingCallsForOneContainerNeverInterleave() throws Exception {
+        Netns box = sim.netns.create("overlap");
+        sim.pod("default", "overlap", "flannel2-conf");
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            for (int round = 0; round < 8; round++) {
+                List<Future<?>> calls = new ArrayList<>();
+                calls.add(pool.submit(() -> {
+                    try {
+                        sim.add(box, "c-overlap", "default", "overlap", "1.0.0");
+                    } catch (CniException abandoned) {
+                        assertThat(abandoned.code()).isEqualTo(CniException.TRY_AGAIN_LATER);
+                    }
+                }));
+                calls.add(pool.submit(() -> sim.del(box, "c-overlap", "default", "overlap")));
+                calls.add(pool.submit(() -> sim.del(box, "c-overlap", "default", "overlap")));
+                for (Future<?> f : calls) {
+                    f.get();
+                }
+                boolean cached = sim.delegator.cache().containers().contains("c-overlap");
+                assertThat(box.links().contains("eth0")).as("round %d: interfaces match the cache", round).isEqualTo(cached);
+                sim.del(box, "c-overlap", "default", "overlap");
+                assertThat(box.links()).containsExactly("lo");
+            }
+        } finally {
+            pool.shutdown();
+        }
+        assertThat(sim.delegator.lockedContainers()).isZero();
+
+        long before = System.nanoTime();
+        sim.del(box, "c-late", "default", "overlap");
+        CniRequest late = new CniRequest("ADD", "c-late", box.path(), "eth0", podArgs("default", "overlap"),
+                conf("1.0.0").getBytes(java.nio.charset.StandardCharsets.UTF_8), before);
+        assertThat(code(() -> sim.delegator.handle(late))).isEqualTo(CniException.TRY_AGAIN_LATER);
+        CniRequest stale = new CniRequest("ADD", "c-stale", box.path(), "eth0", podArgs("default", "overlap"),
+                conf("1.0.0").getBytes(java.nio.charset.StandardCharsets.UTF_8), System.nanoTime() - java.time.Duration.ofMinutes(5).toNanos());
+        assertThat(code(() -> sim.delegator.handle(stale))).isEqualTo(CniException.TRY_AGAIN_LATER);
+        assertThat(box.links()).containsExactly("lo");
+        assertThat(sim.delegator.cache().containers()).isEmpty();
+    }
+
+    /** Defect 8: a default-route that cannot be set undoes the whole ADD and tells the pod why. */
+    @Test
+    void aDefaultRouteThatCannotBeSetUndoesTheAdd() throws Exception {
+        Netns box = sim.netns.create("gw");
+        sim.pod("default", "gw", "[{\"name\":\"flannel2-conf\",\"default-route\":[\"10.99.0.1\"]}]");
+        assertThatThrownBy(() -> sim.add(box, "c-gw", "default", "gw", "1.0.0")).isInstanceOf(CniException.class)
+                .hasMessageContaining("default-route").hasMessageContaining("10.99.0.1");
+        assertThat(box.links()).containsExactly("lo");
+        assertThat(sim.delegator.cache().containers()).isEmpty();
+        OperatorHarnessEvents.assertEvent(client, "default", "gw", "default-route");
     }
 }

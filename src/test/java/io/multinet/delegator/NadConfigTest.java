@@ -17,7 +17,7 @@ import io.multinet.cni.CniException;
 /** NAD configs are parsed and checked once per change of the NAD, not on every ADD. */
 class NadConfigTest {
 
-    final Delegator delegator = new Delegator(null, null, new Delegator.Options(Path.of("/nonexistent"), null, false, List.of()),
+    final Delegator delegator = new Delegator(null, null, new Delegator.Options(Path.of("/nonexistent"), null, false, List.of(), java.time.Duration.ofSeconds(120)),
             new DelegatorMetrics(new SimpleMeterRegistry()));
 
     static NetworkAttachmentDefinition nad(String version, String config) {
@@ -30,24 +30,24 @@ class NadConfigTest {
 
     @Test
     void parsedOncePerResourceVersionAndAgainAfterAnEdit() {
-        var first = delegator.nadConfig(nad("1", "{\"cniVersion\":\"1.0.0\",\"type\":\"bridge\"}"));
+        var first = delegator.nads().config(nad("1", "{\"cniVersion\":\"1.0.0\",\"type\":\"bridge\"}"));
         assertThat(first.get("name").asText()).as("name defaults to the NAD's").isEqualTo("blue");
-        assertThat(delegator.nadConfig(nad("1", "{\"cniVersion\":\"1.0.0\",\"type\":\"bridge\"}"))).isSameAs(first);
-        var edited = delegator.nadConfig(nad("2", "{\"cniVersion\":\"1.0.0\",\"type\":\"macvlan\"}"));
+        assertThat(delegator.nads().config(nad("1", "{\"cniVersion\":\"1.0.0\",\"type\":\"bridge\"}"))).isSameAs(first);
+        var edited = delegator.nads().config(nad("2", "{\"cniVersion\":\"1.0.0\",\"type\":\"macvlan\"}"));
         assertThat(edited.get("type").asText()).isEqualTo("macvlan");
     }
 
     @Test
     void aBrokenConfigNamesTheNadEveryTimeUntilItIsFixed() {
         for (int i = 0; i < 2; i++) {
-            assertThatThrownBy(() -> delegator.nadConfig(nad("5", "{\"cniVersion\":\"1.0.0\"}"))).isInstanceOf(CniException.class)
+            assertThatThrownBy(() -> delegator.nads().config(nad("5", "{\"cniVersion\":\"1.0.0\"}"))).isInstanceOf(CniException.class)
                     .hasMessage("NetworkAttachmentDefinition team-a/blue: config has neither type nor plugins")
                     .extracting(e -> ((CniException) e).code()).isEqualTo(CniException.INVALID_CONFIG);
         }
-        assertThatThrownBy(() -> delegator.nadConfig(nad("6", "{not json"))).hasMessageStartingWith(
+        assertThatThrownBy(() -> delegator.nads().config(nad("6", "{not json"))).hasMessageStartingWith(
                 "NetworkAttachmentDefinition team-a/blue has an invalid spec.config");
-        assertThatThrownBy(() -> delegator.nadConfig(nad("7", "{\"cniVersion\":\"9.9.9\",\"type\":\"bridge\"}")))
+        assertThatThrownBy(() -> delegator.nads().config(nad("7", "{\"cniVersion\":\"9.9.9\",\"type\":\"bridge\"}")))
                 .hasMessageStartingWith("NetworkAttachmentDefinition team-a/blue: ");
-        assertThat(delegator.nadConfig(nad("8", "{\"cniVersion\":\"1.0.0\",\"plugins\":[{\"type\":\"bridge\"}]}")).get("plugins")).hasSize(1);
+        assertThat(delegator.nads().config(nad("8", "{\"cniVersion\":\"1.0.0\",\"plugins\":[{\"type\":\"bridge\"}]}")).get("plugins")).hasSize(1);
     }
 }

@@ -19,18 +19,18 @@ class NodeStateWriteTest {
 
     @Test
     void nothingChangedIsNeverWritten() throws Exception {
-        assertThat(NodeDaemon.worthWriting(state(true, true, 3), state(true, true, 3), true)).isFalse();
+        assertThat(NodeStateReporter.worthWriting(state(true, true, 3), state(true, true, 3), true)).isFalse();
     }
 
     @Test
     void countsAloneWaitForTheInterval() throws Exception {
-        assertThat(NodeDaemon.worthWriting(state(true, true, 3), state(true, true, 4), false)).isFalse();
-        assertThat(NodeDaemon.worthWriting(state(true, true, 3), state(true, true, 4), true)).isTrue();
+        assertThat(NodeStateReporter.worthWriting(state(true, true, 3), state(true, true, 4), false)).isFalse();
+        assertThat(NodeStateReporter.worthWriting(state(true, true, 3), state(true, true, 4), true)).isTrue();
     }
 
     @Test
     void healthChangesGoAtOnceWithTheCountsBesideThem() throws Exception {
-        assertThat(NodeDaemon.worthWriting(state(true, true, 3), state(false, true, 3), false)).isTrue();
-        assertThat(NodeDaemon.worthWriting(state(true, true, 3), state(true, false, 0), false)).isTrue();
+        assertThat(NodeStateReporter.worthWriting(state(true, true, 3), state(false, true, 3), false)).isTrue();
+        assertThat(NodeStateReporter.worthWriting(state(true, true, 3), state(true, false, 0), false)).isTrue();
     }
 }

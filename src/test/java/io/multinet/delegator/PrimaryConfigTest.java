@@ -15,17 +15,15 @@ import io.smallrye.config.SmallRyeConfigBuilder;
 /** Without a default MultiNetwork, eth0 is the node's existing primary CNI config: which one, and why. */
 class PrimaryConfigTest {
 
-    static NodeDaemon daemon(Path confDir, String primary) {
+    static NodeCniFiles daemon(Path confDir, String primary) {
         Map<String, String> props = new HashMap<>();
         props.put("multinet.node.cni-conf-dir", confDir.toString());
         if (primary != null) {
             props.put("multinet.node.primary-config", primary);
         }
-        NodeDaemon d = new NodeDaemon();
-        d.settings = new SmallRyeConfigBuilder().withMapping(NodeSettings.class)
+        return new NodeCniFiles(new SmallRyeConfigBuilder().withMapping(NodeSettings.class)
                 .withConverter(java.time.Duration.class, 100, new io.quarkus.runtime.configuration.DurationConverter())
-                .withSources(new PropertiesConfigSource(props, "test", 500)).build().getConfigMapping(NodeSettings.class);
-        return d;
+                .withSources(new PropertiesConfigSource(props, "test", 500)).build().getConfigMapping(NodeSettings.class));
     }
 
     @Test
@@ -35,15 +33,15 @@ class PrimaryConfigTest {
         Files.writeString(dir.resolve("10-flannel.conflist"), "{\"cniVersion\":\"1.0.0\",\"name\":\"cbr0\",\"plugins\":[{\"type\":\"flannel\"}]}");
         Files.writeString(dir.resolve("99-loopback.conf"), "{\"cniVersion\":\"1.0.0\",\"name\":\"lo\",\"type\":\"loopback\"}");
         Files.writeString(dir.resolve("README"), "not a config");
-        NodeDaemon d = daemon(dir, null);
+        NodeCniFiles d = daemon(dir, null);
         var chosen = d.primaryConfig().orElseThrow();
         assertThat(chosen.name()).isEqualTo("cbr0");
         assertThat(chosen.conf().get("plugins").get(0).get("type").asText()).isEqualTo("flannel");
-        assertThat(d.defaultSourceForTest()).contains("10-flannel.conflist").contains("first CNI config in " + dir + " by name");
+        assertThat(chosen.source()).contains("10-flannel.conflist").contains("first CNI config in " + dir + " by name");
 
-        NodeDaemon named = daemon(dir, dir.resolve("99-loopback.conf").toString());
-        assertThat(named.primaryConfig().orElseThrow().name()).isEqualTo("lo");
-        assertThat(named.defaultSourceForTest()).contains("named in multinet.node.primary-config");
+        var named = daemon(dir, dir.resolve("99-loopback.conf").toString()).primaryConfig().orElseThrow();
+        assertThat(named.name()).isEqualTo("lo");
+        assertThat(named.source()).contains("named in multinet.node.primary-config");
 
         Files.delete(dir.resolve("10-flannel.conflist"));
         Files.delete(dir.resolve("99-loopback.conf"));

@@ -66,7 +66,7 @@ class StatusAggregatorTest {
             }
         }
         return new StatusAggregator.Observed(plan, nodes, pods, new HashMap<>(pods), states, etcdError == null ? leases : null, etcdError, null,
-                List.of("default/flannel2-conf"), List.of());
+                List.of("default/flannel2-conf"), List.of(), List.of());
     }
 
     @Test
@@ -175,7 +175,7 @@ class StatusAggregatorTest {
         MultiNetwork n = Networks.network("bad", "10.1.0.1/16");
         Plan plan = NetworkPlanner.planAll(List.of(n), PlannerSettings.defaults()).get("bad");
         var o = new StatusAggregator.Observed(plan, List.of(node("a", true)), Map.of(), Map.of(), Map.of(), null, null, null,
-                List.of(), List.of());
+                List.of(), List.of(), List.of());
         MultiNetworkStatus st = StatusAggregator.aggregate(n, o, 100, "t");
         assertThat(st.allocated).isNull();
         assertThat(Conditions.find(st.conditions, "Degraded").orElseThrow().getMessage()).contains("spec.network: '10.1.0.1/16' has host bits set");

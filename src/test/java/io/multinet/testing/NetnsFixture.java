@@ -81,6 +81,15 @@ public final class NetnsFixture implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes a namespace the way a runtime tears down a sandbox, with whatever is still in it: the
+     * kernel then destroys its interfaces and their veth peers, and nothing else.
+     */
+    public void vanish(String role) {
+        Netns ns = namespaces.remove(role);
+        run(List.of("ip", "netns", "del", ns.name()));
+    }
+
     /** A file or directory that must not exist (or, for a directory, must be empty) at the end. */
     public Path track(Path path) {
         tracked.add(path);

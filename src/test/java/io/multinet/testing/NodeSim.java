@@ -65,7 +65,7 @@ public final class NodeSim implements AutoCloseable {
         OperatorHarness.eventually("informers synced and default network seen", () -> view.synced() && view.defaultNetwork().isPresent());
         var runner = new ExecPluginRunner(List.of("/usr/lib/cni", extraPlugins.toString()), Duration.ofSeconds(30),
                 List.of("ip", "netns", "exec", node.name()));
-        this.delegator = new Delegator(view, runner, new Delegator.Options(cacheDir, ipamDir.toString(), namespaceIsolation, globalNamespaces),
+        this.delegator = new Delegator(view, runner, new Delegator.Options(cacheDir, ipamDir.toString(), namespaceIsolation, globalNamespaces, Duration.ofSeconds(120)),
                 new io.multinet.delegator.DelegatorMetrics(registry));
     }
 

@@ -27,13 +27,12 @@ public record Cidr(long base, int prefix) {
             throw new IllegalArgumentException("'" + text + "' is not a CIDR (expected a.b.c.d/len)");
         }
         long addr = parseAddress(text.substring(0, slash));
-        int prefix;
-        try {
-            prefix = Integer.parseInt(text.substring(slash + 1));
-        } catch (NumberFormatException e) {
+        String len = text.substring(slash + 1);
+        if (!isDecimal(len)) {
             throw new IllegalArgumentException("'" + text + "' has an invalid prefix length");
         }
-        if (prefix < 0 || prefix > 32) {
+        int prefix = Integer.parseInt(len);
+        if (prefix > 32) {
             throw new IllegalArgumentException("'" + text + "' has a prefix length outside 0-32");
         }
         Cidr c = new Cidr(addr & mask(prefix), prefix);
@@ -50,8 +49,9 @@ public record Cidr(long base, int prefix) {
         }
         long v = 0;
         for (String p : parts) {
-            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit)) {
-                throw new IllegalArgumentException("'" + text + "' is not an IPv4 address");
+            if (!isDecimal(p)) {
+                throw new IllegalArgumentException("'" + text + "' is not an IPv4 address"
+                        + (p.length() > 1 && p.startsWith("0") && p.chars().allMatch(Character::isDigit) ? " (no leading zeros: Go's parser, and so flannel, refuses them)" : ""));
             }
             int octet = Integer.parseInt(p);
             if (octet > 255) {
@@ -60,6 +60,14 @@ public record Cidr(long base, int prefix) {
             v = (v << 8) | octet;
         }
         return v;
+    }
+
+    /**
+     * 1 to 3 ASCII digits without a leading zero: what Go's net.ParseIP and net.ParseCIDR accept,
+     * so what flannel and the CNI plugins can read ("+24", "-0", "010" are not).
+     */
+    public static boolean isDecimal(String s) {
+        return s.matches("0|[1-9][0-9]{0,2}");
     }
 
     public static String formatAddress(long v) {

@@ -1,10 +1,12 @@
-package io.multinet.etcd;
+package io.multinet.operator;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 
-import io.multinet.operator.OperatorSettings;
+import io.multinet.etcd.FlannelStore;
+import io.multinet.etcd.JetcdFlannelStore;
+import io.multinet.etcd.MeteredFlannelStore;
 
 /** The etcd store the operator uses, closed with the application. */
 public class FlannelStoreProducer {

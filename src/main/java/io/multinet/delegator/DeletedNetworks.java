@@ -1,0 +1,72 @@
+package io.multinet.delegator;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.jboss.logging.Logger;
+
+import io.multinet.api.v1alpha1.Allocation;
+import io.multinet.api.v1alpha1.MultiNetwork;
+
+/**
+ * A network that is gone from the cluster leaves nothing on the node once no pod uses it: its
+ * bridge, its host-local lease store and its flannel dataDir go. Networks still attached to pods are
+ * kept and tried again on a later refresh.
+ */
+final class DeletedNetworks {
+
+    private static final Logger LOG = Logger.getLogger(DeletedNetworks.class);
+
+    private final HostNetwork host;
+    private final String ipamDataDir;
+    /** Networks seen on the last sweep, with what they hold on the node. */
+    private Map<String, Allocation> known = Map.of();
+
+    DeletedNetworks(HostNetwork host, String ipamDataDir) {
+        this.host = host;
+        this.ipamDataDir = ipamDataDir;
+    }
+
+    void sweep(List<MultiNetwork> networks, Map<String, Integer> inUse) {
+        Map<String, Allocation> now = new HashMap<>();
+        for (MultiNetwork n : networks) {
+            if (n.getStatus() != null && n.getStatus().allocated != null) {
+                now.put(n.getMetadata().getName(), n.getStatus().allocated);
+            }
+        }
+        Map<String, Allocation> keep = new HashMap<>(now);
+        for (var e : known.entrySet()) {
+            if (now.containsKey(e.getKey())) {
+                continue;
+            }
+            if (inUse.getOrDefault(e.getKey(), 0) > 0) {
+                keep.put(e.getKey(), e.getValue()); // pods still hold it: try again once they are gone
+                continue;
+            }
+            if (host.linkExists(e.getValue().bridge)) {
+                host.deleteLink(e.getValue().bridge);
+            }
+            deleteTree(Path.of(ipamDataDir, e.getKey()));
+            deleteTree(Path.of(e.getValue().dataDir));
+            LOG.infof("network %s was deleted: removed bridge %s and its IPAM and data directories", e.getKey(), e.getValue().bridge);
+        }
+        known = keep;
+    }
+
+    private static void deleteTree(Path p) {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            LOG.warnf("cannot remove %s: %s", p, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.multinet.delegator;
+
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The k8s.v1.cni.cncf.io/network-status document of a pod, from the results of its attachments:
+ * one entry per interface, the default network's marked default, in the fields Multus writes.
+ */
+final class NetworkStatus {
+
+    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
+
+    private NetworkStatus() {
+    }
+
+    static ArrayNode of(List<Attachment> attachments) {
+        ArrayNode out = JSON.createArrayNode();
+        for (Attachment a : attachments) {
+            JsonNode r = a.result();
+            ObjectNode s = out.addObject();
+            s.put("name", a.network());
+            s.put("interface", a.ifname());
+            // a result lists host-side interfaces too (the bridge, the veth's host end): ours is the one in the sandbox
+            int index = -1;
+            JsonNode ifaces = r.path("interfaces");
+            for (int i = 0; i < ifaces.size(); i++) {
+                if (a.ifname().equals(ifaces.get(i).path("name").asText()) && !ifaces.get(i).path("sandbox").asText().isEmpty()) {
+                    index = i;
+                    if (ifaces.get(i).has("mac")) {
+                        s.put("mac", ifaces.get(i).get("mac").asText());
+                    }
+                    if (ifaces.get(i).has("mtu")) {
+                        s.put("mtu", ifaces.get(i).get("mtu").asInt());
+                    }
+                }
+            }
+            ArrayNode ips = s.putArray("ips");
+            ArrayNode gws = JSON.createArrayNode();
+            for (JsonNode ip : r.path("ips")) {
+                if (index < 0 || !ip.has("interface") || ip.get("interface").asInt() == index) {
+                    String addr = ip.path("address").asText();
+                    ips.add(addr.contains("/") ? addr.substring(0, addr.indexOf('/')) : addr);
+                    if (ip.has("gateway")) {
+                        gws.add(ip.get("gateway").asText());
+                    }
+                }
+            }
+            s.put("default", a.isDefault());
+            if (r.has("dns") && !r.get("dns").isEmpty()) {
+                s.set("dns", r.get("dns"));
+            } else {
+                s.putObject("dns");
+            }
+            if (!gws.isEmpty()) {
+                s.set("gateway", gws);
+            }
+        }
+        return out;
+    }
+}

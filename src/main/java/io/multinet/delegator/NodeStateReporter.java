@@ -1,0 +1,148 @@
+package io.multinet.delegator;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.multinet.NetworkNames;
+import io.multinet.api.v1alpha1.MultiNetwork;
+import io.multinet.api.v1alpha1.MultiNetworkNodeState;
+import io.multinet.api.v1alpha1.MultiNetworkNodeStateStatus;
+import io.multinet.flannel.SubnetEnv;
+
+/**
+ * This node's MultiNetworkNodeState: the delegator's health and, per network, its subnet file,
+ * bridge, attachment count and last error, which the operator aggregates into each network's status.
+ * Written only when something changed, counts alone at most once per report interval.
+ */
+final class NodeStateReporter {
+
+    private static final Logger LOG = Logger.getLogger(NodeStateReporter.class);
+    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
+
+    /** The delegator's side of the report, as the refresh found it. */
+    record Delegator(String version, boolean ready, String reason, String cniConfigFile, ClusterView.DefaultNetwork defaultNetwork) {
+    }
+
+    private final KubernetesClient client;
+    private final String nodeName;
+    private final HostNetwork host;
+    private final Duration countsInterval;
+    private MultiNetworkNodeStateStatus last;
+    /** When the node state was last written (System.nanoTime). */
+    private long lastWrite;
+
+    NodeStateReporter(KubernetesClient client, String nodeName, HostNetwork host, Duration countsInterval) {
+        this.client = client;
+        this.nodeName = nodeName;
+        this.host = host;
+        this.countsInterval = countsInterval;
+    }
+
+    void report(Delegator d, List<MultiNetwork> networks, Map<String, Integer> attachments,
+            Map<String, io.multinet.delegator.Delegator.NetworkError> lastErrors) {
+        MultiNetworkNodeStateStatus st = new MultiNetworkNodeStateStatus();
+        st.delegator.version = d.version();
+        st.delegator.ready = d.ready();
+        st.delegator.reason = d.reason();
+        st.delegator.cniConfigFile = d.cniConfigFile();
+        st.delegator.defaultNetwork = d.defaultNetwork() == null ? null : d.defaultNetwork().name();
+        st.delegator.defaultNetworkSource = d.defaultNetwork() == null ? null : d.defaultNetwork().source();
+        List<MultiNetworkNodeStateStatus.Network> nets = new ArrayList<>();
+        for (MultiNetwork n : networks) {
+            if (n.getStatus() == null || n.getStatus().allocated == null) {
+                continue;
+            }
+            nets.add(network(n, attachments, lastErrors));
+        }
+        nets.sort(Comparator.comparing(x -> x.name));
+        st.addresses = host.addresses();
+        st.networks = nets;
+        st.networkCount = nets.size();
+        long now = System.nanoTime();
+        if (last != null && !worthWriting(JSON.valueToTree(last), JSON.valueToTree(st), now - lastWrite >= countsInterval.toNanos())) {
+            return;
+        }
+        write(st, now);
+    }
+
+    private MultiNetworkNodeStateStatus.Network network(MultiNetwork n, Map<String, Integer> attachments,
+            Map<String, io.multinet.delegator.Delegator.NetworkError> lastErrors) {
+        var a = n.getStatus().allocated;
+        String name = n.getMetadata().getName();
+        MultiNetworkNodeStateStatus.Network x = new MultiNetworkNodeStateStatus.Network();
+        x.name = name;
+        x.subnetFile = a.subnetFile;
+        x.bridge = a.bridge;
+        try {
+            SubnetEnv env = SubnetEnv.read(Path.of(a.subnetFile));
+            x.subnetFilePresent = true;
+            x.network = env.network();
+            x.subnet = env.subnet();
+            x.mtu = env.mtu();
+            x.ipMasq = env.ipMasq();
+        } catch (IOException | IllegalArgumentException e) {
+            x.subnetFilePresent = false;
+        }
+        x.bridgePresent = host.linkExists(a.bridge);
+        x.attachments = attachments.getOrDefault(name, 0);
+        var err = lastErrors.get(name);
+        if (err != null) {
+            x.lastError = err.message();
+            x.lastErrorTime = err.time();
+        }
+        return x;
+    }
+
+    private void write(MultiNetworkNodeStateStatus st, long now) {
+        try {
+            var resource = client.resources(MultiNetworkNodeState.class).withName(nodeName);
+            MultiNetworkNodeState current = resource.get();
+            if (current == null) {
+                MultiNetworkNodeState fresh = new MultiNetworkNodeState();
+                fresh.getMetadata().setName(nodeName);
+                fresh.getMetadata().setLabels(NetworkNames.delegatorLabels());
+                current = client.resource(fresh).create();
+            }
+            lastWrite = now;
+            if (current.getStatus() != null && JSON.valueToTree(current.getStatus()).equals(JSON.valueToTree(st))) {
+                last = st;
+                return;
+            }
+            current.setStatus(st);
+            client.resource(current).updateStatus();
+            last = st;
+        } catch (KubernetesClientException e) {
+            LOG.warnf("cannot write MultiNetworkNodeState %s: %s", nodeName, e.getMessage());
+        }
+    }
+
+    /**
+     * Whether a new node state is worth an API write: any change but the attachment counts at once,
+     * a change in counts alone only once the report interval has passed.
+     */
+    static boolean worthWriting(JsonNode last, JsonNode next, boolean intervalPassed) {
+        if (last.equals(next)) {
+            return false;
+        }
+        return intervalPassed || !withoutCounts(last).equals(withoutCounts(next));
+    }
+
+    private static JsonNode withoutCounts(JsonNode state) {
+        JsonNode copy = state.deepCopy();
+        copy.path("networks").forEach(n -> ((ObjectNode) n).remove("attachments"));
+        return copy;
+    }
+}
