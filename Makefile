@@ -63,8 +63,7 @@ crds: build
 # The Operator SDK's bundle generator writes target/bundle/multinet during the build; BundleFinisher
 # is the one post-processing step (docs/install.md says what it adds).
 bundle: crds
-	$(MVN) -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test.classpath >/dev/null
-	java -cp "target/test-classes:target/classes:$$(cat target/test.classpath)" io.multinet.bundle.BundleFinisher .
+	$(MVN) -q exec:exec@bundle
 	@echo "olm-bundle/ and target/deploy/multinet.yaml written"
 
 deploy: bundle

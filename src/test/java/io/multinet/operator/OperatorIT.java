@@ -278,7 +278,7 @@ class OperatorIT {
 
         client.resources(MultiNetwork.class).withName("flannel2").delete();
         eventually("the DaemonSet is deleted first", () -> flanneld("flannel2") == null);
-        Thread.sleep(1500); // give the operator the chance to do it wrong: its pod is still there
+        h.awaitReconciles(3, "flannel2"); // give the operator the chance to do it wrong: its pod is still there
         assertThat(h.etcdKeys()).as("prefix kept while flanneld runs").containsKey("/k8s/network2/config");
 
         h.cluster.sync(); // the DaemonSet controller removes the pods of the deleted DaemonSet
@@ -297,22 +297,21 @@ class OperatorIT {
         h.apply(Networks.flannel2());
         eventually("settled", () -> h.get("flannel1").getStatus().attachments != null
                 && h.get("flannel2").getStatus().attachments != null);
-        // settled: pods have turned Ready and several resyncs (1 s apart) in a row wrote nothing
+        // settled: pods have turned Ready and several resyncs in a row wrote nothing
         eventually("no more writes", () -> {
             try {
-                Thread.sleep(2500);
+                h.awaitReconciles(2, "flannel1", "flannel2");
                 return h.drainWrites().isEmpty();
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
         });
-        h.stopOperator();
-        // a reconcile the stopping operator had in flight may still land: count only the new operator's writes
-        Thread.sleep(1000);
+        h.stopOperator(); // returns once no reconcile of the stopping operator is in flight
         h.drainWrites();
 
         h.start();
-        Thread.sleep(3000); // the new operator syncs its informers and reconciles each network, then resyncs
+        // the new operator syncs its informers and reconciles each network, then resyncs
+        h.awaitReconciles(2, "flannel1", "flannel2");
         List<String> writes = h.drainWrites();
         assertThat(writes).as("a restart with nothing changed writes nothing").isEmpty();
         assertThat(client.apps().daemonSets().inNamespace(NS).list().getItems()).hasSize(3);
@@ -363,7 +362,7 @@ class OperatorIT {
         eventually("rejected", () -> is("flannel2", "Degraded", "True", "InvalidSpec"));
         assertThat(condition("flannel2", "Degraded").getMessage()).contains("spec.network is immutable")
                 .contains("the network keeps running as last accepted");
-        Thread.sleep(1500);
+        h.awaitReconciles(3, "flannel2");
         assertThat(flanneld("flannel2").getSpec()).isEqualTo(before.getSpec());
         assertThat(nad("default", "flannel2-conf").getSpec().config).isEqualTo(nadBefore);
         assertThat(h.etcdKeys()).isEqualTo(keysBefore);

@@ -69,8 +69,8 @@ public final class OperatorHarness implements AutoCloseable {
         operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
                 .withUseSSAToPatchPrimaryResource(false).withSSABasedCreateUpdateMatchForDependentResources(false)
                 .withStopOnInformerErrorDuringStartup(true));
-        operator.register(new MultiNetworkReconciler(client, settings, new io.multinet.etcd.MeteredFlannelStore(store, registry),
-                new io.multinet.operator.OperatorMetrics(registry)));
+        operator.register(new CountingReconciler(client, settings, new io.multinet.etcd.MeteredFlannelStore(store, registry),
+                new io.multinet.operator.OperatorMetrics(registry), reconciles, inFlight));
         operator.start();
         return this;
     }
@@ -79,6 +79,62 @@ public final class OperatorHarness implements AutoCloseable {
         if (operator != null) {
             operator.stop();
             operator = null;
+            // a reconcile the stopping operator had in flight may still be writing: wait for it to end
+            eventually("no reconcile in flight", () -> inFlight.get() == 0);
+        }
+    }
+
+    /** Reconciles (and cleanups) begun per network, counted by the harness's reconciler. */
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> reconciles = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * Waits until the operator has finished `count` more reconciles of each network: the way to give
+     * it the chance to do something wrong (or to settle) without sleeping for a guessed time.
+     */
+    public void awaitReconciles(int count, String... networks) {
+        Map<String, Integer> start = new HashMap<>();
+        for (String n : networks) {
+            start.put(n, reconciles.computeIfAbsent(n, k -> new java.util.concurrent.atomic.AtomicInteger()).get());
+        }
+        eventually(count + " more reconciles of " + String.join(", ", networks), () -> start.entrySet().stream()
+                .allMatch(e -> reconciles.get(e.getKey()).get() >= e.getValue() + count));
+    }
+
+    /** The operator's reconciler, counting what it finishes so tests can wait on it. */
+    @io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration(name = MultiNetworkReconciler.NAME)
+    static final class CountingReconciler extends MultiNetworkReconciler {
+        private final Map<String, java.util.concurrent.atomic.AtomicInteger> counts;
+        private final java.util.concurrent.atomic.AtomicInteger inFlight;
+
+        CountingReconciler(KubernetesClient client, OperatorSettings settings, io.multinet.etcd.FlannelStore store,
+                io.multinet.operator.OperatorMetrics metrics, Map<String, java.util.concurrent.atomic.AtomicInteger> counts,
+                java.util.concurrent.atomic.AtomicInteger inFlight) {
+            super(client, settings, store, metrics);
+            this.counts = counts;
+            this.inFlight = inFlight;
+        }
+
+        @Override
+        public io.javaoperatorsdk.operator.api.reconciler.UpdateControl<io.multinet.api.v1alpha1.MultiNetwork> reconcile(
+                io.multinet.api.v1alpha1.MultiNetwork n, io.javaoperatorsdk.operator.api.reconciler.Context<io.multinet.api.v1alpha1.MultiNetwork> ctx) {
+            return counted(n, () -> super.reconcile(n, ctx));
+        }
+
+        @Override
+        public io.javaoperatorsdk.operator.api.reconciler.DeleteControl cleanup(io.multinet.api.v1alpha1.MultiNetwork n,
+                io.javaoperatorsdk.operator.api.reconciler.Context<io.multinet.api.v1alpha1.MultiNetwork> ctx) {
+            return counted(n, () -> super.cleanup(n, ctx));
+        }
+
+        private <T> T counted(io.multinet.api.v1alpha1.MultiNetwork n, Supplier<T> work) {
+            inFlight.incrementAndGet();
+            try {
+                return work.get();
+            } finally {
+                counts.computeIfAbsent(n.getMetadata().getName(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+                inFlight.decrementAndGet();
+            }
         }
     }
 

@@ -21,7 +21,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.multinet.NetworkNames;
 import io.multinet.operator.DelegatorDaemonSet;
@@ -45,8 +44,6 @@ public final class BundleFinisher {
     static final String FLANNEL_IMAGE = "ghcr.io/flannel-io/flannel:v0.28.9";
     static final String FLANNEL_CNI_IMAGE = "ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel1";
     static final String NAMESPACE = "multinet-system";
-    static final io.fabric8.kubernetes.api.model.rbac.PolicyRule SECRETS_RULE = new io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder()
-            .withApiGroups("").withResources("secrets").withVerbs("get").build();
 
     private BundleFinisher() {
     }
@@ -104,9 +101,12 @@ public final class BundleFinisher {
                 operatorRules.remove(i);
             }
         }
-        ObjectNode nsPerms = ((ArrayNode) ((ObjectNode) spec.at("/install/spec")).withArray("permissions")).addObject();
-        nsPerms.put("serviceAccountName", "multinet");
-        nsPerms.set("rules", JSON.valueToTree(List.of(SECRETS_RULE)));
+        // the namespaced rule itself comes from the multinet-secrets Role of src/main/kubernetes, which
+        // the bundle generator turns into the CSV's permissions
+        if (!spec.at("/install/spec/permissions").toString().contains("\"secrets\"")) {
+            throw new IllegalStateException("the CSV has no namespaced permission to read Secrets: is the multinet-secrets Role "
+                    + "still in src/main/kubernetes/kubernetes.yml?");
+        }
         ObjectNode delegatorPerms = clusterPerms.addObject();
         delegatorPerms.put("serviceAccountName", NetworkNames.DELEGATOR_DAEMONSET);
         delegatorPerms.set("rules", JSON.valueToTree(DelegatorDaemonSet.rbacRules()));
@@ -128,17 +128,14 @@ public final class BundleFinisher {
 
     /**
      * Plain manifests for clusters without OLM: the same objects as the bundle, in multinet.yaml, and
-     * the standard NAD CRD beside it (installed with it, never uninstalled with it).
+     * the standard NAD CRD beside it (installed with it, never uninstalled with it). The hand-written
+     * objects (the namespace with its Pod Security labels, the Secrets Role) come from
+     * src/main/kubernetes/kubernetes.yml through the Quarkus Kubernetes extension; the CRDs and the
+     * delegator's RBAC, which the code defines, are added here.
      */
     public static void writePlain(Path project, Path deployOut) throws IOException {
         Files.createDirectories(deployOut);
         List<String> docs = new ArrayList<>();
-        // flanneld and the delegator are privileged hostNetwork pods: a cluster whose Pod Security
-        // admission enforces baseline (or restricted) by default refuses them without these labels
-        docs.add(Serialization.asYaml(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE)
-                .addToLabels("pod-security.kubernetes.io/enforce", "privileged")
-                .addToLabels("pod-security.kubernetes.io/audit", "privileged")
-                .addToLabels("pod-security.kubernetes.io/warn", "privileged").endMetadata().build()));
         try (var s = Files.list(project.resolve("crds"))) {
             for (Path crd : s.sorted().toList()) {
                 if (crd.getFileName().toString().equals(NAD_CRD)) {
@@ -160,12 +157,6 @@ public final class BundleFinisher {
             }
             docs.add(Serialization.asYaml(o));
         }
-        docs.add(Serialization.asYaml(new io.fabric8.kubernetes.api.model.rbac.RoleBuilder().withNewMetadata().withName("multinet-secrets")
-                .withNamespace(NAMESPACE).endMetadata().withRules(SECRETS_RULE).build()));
-        docs.add(Serialization.asYaml(new io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder().withNewMetadata().withName("multinet-secrets")
-                .withNamespace(NAMESPACE).endMetadata().withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("Role")
-                .withName("multinet-secrets").endRoleRef().addNewSubject().withKind("ServiceAccount").withName("multinet")
-                .withNamespace(NAMESPACE).endSubject().build()));
         List<HasMetadata> delegator = List.of(
                 new ServiceAccountBuilder().withNewMetadata().withName(NetworkNames.DELEGATOR_DAEMONSET).withNamespace(NAMESPACE).endMetadata().build(),
                 new ClusterRoleBuilder().withNewMetadata().withName(NetworkNames.DELEGATOR_DAEMONSET).endMetadata()
