@@ -45,4 +45,33 @@ public class RoleLifecycle {
     public boolean operatorReady() {
         return operatorStarted && operator.get().getRuntimeInfo().allEventSourcesAreHealthy();
     }
+
+    /** How long informers may stay unhealthy (an API server restart, a watch being re-established) before liveness fails. */
+    static final long UNHEALTHY_GRACE_NANOS = java.time.Duration.ofSeconds(60).toNanos();
+    private volatile long unhealthySince;
+
+    /**
+     * Whether the operator still works: false once an informer has been unhealthy for longer than the
+     * grace period. A stopped informer never comes back by itself (a watch that failed for good), and
+     * an operator that keeps running on it ignores every later change: kubelet restarts it instead.
+     * Names the informers at fault, or null when alive.
+     */
+    public String operatorDeadInformers() {
+        if (!operatorStarted) {
+            return null;
+        }
+        var info = operator.get().getRuntimeInfo();
+        if (info.allEventSourcesAreHealthy()) {
+            unhealthySince = 0;
+            return null;
+        }
+        long now = System.nanoTime();
+        if (unhealthySince == 0) {
+            unhealthySince = now;
+        }
+        if (now - unhealthySince < UNHEALTHY_GRACE_NANOS) {
+            return null;
+        }
+        return String.join(", ", info.unhealthyEventSources().values().stream().flatMap(m -> m.keySet().stream()).toList());
+    }
 }

@@ -57,10 +57,26 @@ public class JetcdFlannelStore implements FlannelStore {
     }
 
     @Override
+    /**
+     * Deletes the keys under the prefix as they are now, each only if it has not been written since it
+     * was read (a transaction comparing its mod revision): a delete that was decided, timed out and
+     * is retried, or runs late, never removes a key that a new network wrote under the same prefix.
+     */
     public long deletePrefix(EtcdTarget target, String keyPrefix) {
         requireRange(keyPrefix);
-        return await(target, "delete " + keyPrefix, client(target).getKVClient().delete(bytes(keyPrefix),
-                DeleteOption.builder().isPrefix(true).build())).getDeleted();
+        var kv = client(target).getKVClient();
+        var got = await(target, "list " + keyPrefix, kv.get(bytes(keyPrefix), io.etcd.jetcd.options.GetOption.builder().isPrefix(true)
+                .withKeysOnly(true).build()));
+        long deleted = 0;
+        for (var k : got.getKvs()) {
+            var txn = await(target, "delete " + k.getKey().toString(StandardCharsets.UTF_8), kv.txn()
+                    .If(new io.etcd.jetcd.op.Cmp(k.getKey(), io.etcd.jetcd.op.Cmp.Op.EQUAL, io.etcd.jetcd.op.CmpTarget.modRevision(k.getModRevision())))
+                    .Then(io.etcd.jetcd.op.Op.delete(k.getKey(), DeleteOption.DEFAULT)).commit());
+            if (txn.isSucceeded()) {
+                deleted++;
+            }
+        }
+        return deleted;
     }
 
     /** A range must end with '/', so that deleting network /a/b can never reach /a/bc. */

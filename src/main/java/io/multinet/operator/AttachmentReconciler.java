@@ -24,8 +24,12 @@ final class AttachmentReconciler {
 
     private static final Logger LOG = Logger.getLogger(AttachmentReconciler.class);
 
-    /** The NADs the network has ("namespace/name") and the ones it could not take (why, for the status). */
-    record Result(List<String> attachments, List<String> conflicts) {
+    /**
+     * The NADs the network has ("namespace/name"), the ones it could not take (why, for Degraded), and
+     * what the admin should know though nothing failed (a listed namespace that does not exist, a
+     * selector that matches none), for the Ready message.
+     */
+    record Result(List<String> attachments, List<String> conflicts, List<String> notices) {
     }
 
     private final KubernetesClient client;
@@ -38,6 +42,7 @@ final class AttachmentReconciler {
         String network = n.getMetadata().getName();
         List<String> written = new ArrayList<>();
         List<String> conflicts = new ArrayList<>();
+        List<String> notices = notices(n, namespaces);
         List<NetworkAttachmentDefinition> owned = managed.stream().filter(x -> Attachments.ownedBy(x, network)).toList();
         for (String ns : targetNamespaces(n, namespaces)) {
             NetworkAttachmentDefinition want = Attachments.desired(n, a, ns);
@@ -66,7 +71,23 @@ final class AttachmentReconciler {
                         x.getMetadata().getName());
             }
         }
-        return new Result(written, conflicts);
+        return new Result(written, conflicts, notices);
+    }
+
+    private static List<String> notices(MultiNetwork n, List<Namespace> namespaces) {
+        List<String> out = new ArrayList<>();
+        Set<String> existing = namespaces.stream().map(ns -> ns.getMetadata().getName()).collect(Collectors.toSet());
+        for (String ns : NetworkPlanner.attachmentNamespaces(n.getSpec())) {
+            if (!existing.contains(ns)) {
+                out.add("namespace '" + ns + "' (spec.attachment.namespaces) does not exist; its NetworkAttachmentDefinition is written"
+                        + " once it is created");
+            }
+        }
+        LabelSelector sel = n.getSpec().attachment == null ? null : n.getSpec().attachment.namespaceSelector;
+        if (sel != null && namespaces.stream().noneMatch(ns -> LabelSelectors.matches(sel, ns.getMetadata().getLabels()))) {
+            out.add("spec.attachment.namespaceSelector matches no namespace");
+        }
+        return out;
     }
 
     static Set<String> targetNamespaces(MultiNetwork n, List<Namespace> namespaces) {

@@ -92,7 +92,8 @@ import io.multinet.flannel.NetConf;
 @RBACRule(apiGroups = "", resources = "nodes/status", verbs = "patch")
 @RBACRule(apiGroups = "", resources = { "configmaps", "serviceaccounts" }, verbs = { "get", "list", "watch", "create", "update", "delete" })
 @RBACRule(apiGroups = "", resources = "secrets", verbs = "get")
-@RBACRule(apiGroups = "", resources = "events", verbs = "create")
+// patch: a repeated Event is counted on the first one instead of created again
+@RBACRule(apiGroups = "", resources = "events", verbs = { "create", "patch" })
 @RBACRule(apiGroups = "rbac.authorization.k8s.io", resources = { "clusterroles", "clusterrolebindings" },
         verbs = { "get", "list", "watch", "create", "update", "delete" })
 // fabric8's LeaderElector renews its Lease with PATCH: a real API server refused the election without it
@@ -129,7 +130,7 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
         this.attachments = new AttachmentReconciler(client);
         this.etcd = new EtcdTargets(client, settings);
         this.status = new StatusWriter(client);
-        this.cleanup = new NetworkCleanup(client, settings, store, etcd);
+        this.cleanup = new NetworkCleanup(client, settings, store, etcd, metrics, status);
     }
 
     @Override
@@ -167,8 +168,8 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
     @Override
     public UpdateControl<MultiNetwork> reconcile(MultiNetwork n, Context<MultiNetwork> ctx) {
         String name = n.getMetadata().getName();
-        List<MultiNetwork> all = ctx.getPrimaryCache().list().filter(m -> m.getMetadata().getDeletionTimestamp() == null
-                || m.getMetadata().getName().equals(name)).toList();
+        // networks being deleted are planned too: they hold their prefix, CIDR and ports until deletion completes
+        List<MultiNetwork> all = ctx.getPrimaryCache().list().toList();
         Plan plan = plan(all, name);
         Allocation a = plan.allocation();
         LOG.debugf("network %s: plan %s", name, plan);
@@ -179,7 +180,7 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
 
         String etcdError = null;
         Map<String, Lease> leases = null;
-        AttachmentReconciler.Result nads = new AttachmentReconciler.Result(List.of(), List.of());
+        AttachmentReconciler.Result nads;
         EtcdTarget target = null;
         if (a != null && a.subnetManager == SubnetManager.ETCD) {
             try {
@@ -207,14 +208,22 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
                     etcdError = e.getMessage();
                 }
             }
-            ensure(FlanneldDaemonSet.desired(n, a, fl), cached(ctx, DaemonSet.class, EventSources.DAEMONSETS), apiErrors);
+            DaemonSet flanneld = FlanneldDaemonSet.desired(n, a, fl);
+            List<DaemonSet> daemonSets = cached(ctx, DaemonSet.class, EventSources.DAEMONSETS);
+            if (etcdError != null && daemonSets.stream().anyMatch(d -> d.getMetadata().getName().equals(flanneld.getMetadata().getName()))) {
+                // never roll a working network onto an etcd target that does not answer (an edit to a dead
+                // endpoint, a missing Secret): the running flanneld keep the last target that worked
+                etcdError += "; flanneld keeps running as it is until this etcd target answers";
+            } else {
+                ensure(flanneld, daemonSets, apiErrors);
+            }
             Allocation accepted = a;
             AttachmentReconciler.Result r = api("the NetworkAttachmentDefinitions of " + name, apiErrors, () -> attachments.reconcile(n,
                     accepted, cached(ctx, Namespace.class, EventSources.NAMESPACES),
                     cached(ctx, NetworkAttachmentDefinition.class, EventSources.NADS)));
-            nads = r != null ? r : new AttachmentReconciler.Result(previousAttachments(n), List.of());
+            nads = r != null ? r : new AttachmentReconciler.Result(previousAttachments(n), List.of(), List.of());
         } else {
-            nads = new AttachmentReconciler.Result(previousAttachments(n), List.of());
+            nads = new AttachmentReconciler.Result(previousAttachments(n), List.of(), List.of());
         }
         if (target != null && etcdError == null) {
             try {
@@ -297,7 +306,7 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
         DaemonSet ds = a == null ? null : cached(ctx, DaemonSet.class, EventSources.DAEMONSETS).stream()
                 .filter(d -> d.getMetadata().getName().equals(NetworkNames.flanneldDaemonSet(name))).findFirst().orElse(null);
         return new StatusAggregator.Observed(plan, nodes, flanneld, delegator, states, leases, etcdError, ds, nads.attachments(),
-                nads.conflicts(), apiErrors);
+                nads.conflicts(), apiErrors, nads.notices());
     }
 
     static boolean selects(Map<String, String> selector, Node node) {
@@ -315,7 +324,7 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
     /** Deletion (NetworkCleanup); this operator's memory of the network goes once it is done. */
     @Override
     public DeleteControl cleanup(MultiNetwork n, Context<MultiNetwork> ctx) {
-        DeleteControl result = cleanup.cleanup(n);
+        DeleteControl result = cleanup.cleanup(n, accepted.get(n.getMetadata().getName()));
         if (result.isRemoveFinalizer()) {
             accepted.remove(n.getMetadata().getName());
             status.forget(n.getMetadata().getName());

@@ -43,6 +43,15 @@ public class OperatorMetrics {
         statusWrites.increment();
     }
 
+    /**
+     * A deletion that had to wait and will be tried again: its flanneld pods still run, or etcd (or
+     * its Secret) cannot be reached. A rate that stays above zero is a deletion that is stuck.
+     */
+    public void deletionWaiting(String reason) {
+        Counter.builder("multinet.deletion.retries").description("Deletions that had to wait and will be retried").tags("reason", reason)
+                .register(registry).increment();
+    }
+
     /** Records what a network's status says; reasons no node has any more drop to 0. */
     public void observe(String network, MultiNetworkStatus status, boolean ready) {
         readiness.put(network, ready);

@@ -43,7 +43,9 @@ public final class StatusAggregator {
             List<String> attachments,
             List<String> attachmentConflicts,
             /** API writes that were refused this reconcile, each naming its object. */
-            List<String> apiErrors) {
+            List<String> apiErrors,
+            /** What the admin should know though nothing failed; shown in Ready whatever its state. */
+            List<String> notices) {
     }
 
     private StatusAggregator() {
@@ -94,13 +96,17 @@ public final class StatusAggregator {
 
         List<Condition> prev = previous.conditions;
         List<Condition> conds = new ArrayList<>();
-        String warning = plan.warnings().isEmpty() ? "" : "; warning: " + String.join("; ", plan.warnings());
+        List<String> allWarnings = new ArrayList<>(plan.warnings());
+        allWarnings.addAll(o.notices());
+        // whatever Ready says: a warning matters most on a network that does not come up
+        String warning = allWarnings.isEmpty() ? "" : "; warning: " + String.join("; ", allWarnings);
 
         // Degraded: what needs an admin.
         List<String> problems = new ArrayList<>();
         String degradedReason = null;
         if (!plan.valid()) {
-            degradedReason = "InvalidSpec";
+            // a full port range is a capacity limit of the operator's settings, not a fault of this spec
+            degradedReason = plan.errors().stream().allMatch(e -> e.startsWith(Plan.CAPACITY)) ? "CapacityExhausted" : "InvalidSpec";
             problems.add(plan.errorMessage() + (a != null ? " (the network keeps running as last accepted)" : ""));
         }
         if (o.etcdError() != null) {
@@ -144,6 +150,9 @@ public final class StatusAggregator {
             readyReason = "NodesNotReady";
             readyMessage = counts.summary + " nodes ready; not ready: " + byReason.entrySet().stream()
                     .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "));
+        }
+        if (!isReady) {
+            readyMessage += warning;
         }
         conds = Conditions.set(prev, conds, Conditions.READY, isReady, readyReason, readyMessage, generation, now);
 

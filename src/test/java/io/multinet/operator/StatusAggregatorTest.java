@@ -66,7 +66,7 @@ class StatusAggregatorTest {
             }
         }
         return new StatusAggregator.Observed(plan, nodes, pods, new HashMap<>(pods), states, etcdError == null ? leases : null, etcdError, null,
-                List.of("default/flannel2-conf"), List.of(), List.of());
+                List.of("default/flannel2-conf"), List.of(), List.of(), List.of());
     }
 
     @Test
@@ -83,7 +83,9 @@ class StatusAggregatorTest {
         var ready = Conditions.find(broken.conditions, "Ready").orElseThrow();
         assertThat(ready.getStatus()).isEqualTo("False");
         assertThat(ready.getLastTransitionTime()).isEqualTo("2026-01-01T02:00:00Z");
-        assertThat(ready.getMessage()).as("it had a lease before").isEqualTo("2/3 nodes ready; not ready: 1 LeaseExpired");
+        // the warning shows whatever Ready says (issue 18): on a network that does not come up it matters most
+        assertThat(ready.getMessage()).as("it had a lease before").isEqualTo("2/3 nodes ready; not ready: 1 LeaseExpired; warning: spec.network:"
+                + " 172.112.0.0/16 is outside private address space (RFC 1918, RFC 6598); pods on it may shadow public addresses");
         assertThat(Conditions.find(broken.conditions, "Degraded").orElseThrow().getLastTransitionTime()).isEqualTo("2026-01-01T00:00:00Z");
     }
 
@@ -175,11 +177,35 @@ class StatusAggregatorTest {
         MultiNetwork n = Networks.network("bad", "10.1.0.1/16");
         Plan plan = NetworkPlanner.planAll(List.of(n), PlannerSettings.defaults()).get("bad");
         var o = new StatusAggregator.Observed(plan, List.of(node("a", true)), Map.of(), Map.of(), Map.of(), null, null, null,
-                List.of(), List.of(), List.of());
+                List.of(), List.of(), List.of(), List.of());
         MultiNetworkStatus st = StatusAggregator.aggregate(n, o, 100, "t");
         assertThat(st.allocated).isNull();
         assertThat(Conditions.find(st.conditions, "Degraded").orElseThrow().getMessage()).contains("spec.network: '10.1.0.1/16' has host bits set");
         assertThat(Conditions.find(st.conditions, "Ready").orElseThrow().getReason()).isEqualTo("InvalidSpec");
         assertThat(Conditions.find(st.conditions, "Progressing").orElseThrow().getStatus()).isEqualTo("False");
+    }
+
+    /** Issue 18: notices (a namespace that does not exist) and a full port range are reported as what they are. */
+    @Test
+    void noticesAndCapacityAreReportedAsSuch() {
+        MultiNetwork n = Networks.network("quiet", "10.1.0.0/16");
+        Plan plan = NetworkPlanner.planAll(List.of(n), PlannerSettings.defaults()).get("quiet");
+        var o = new StatusAggregator.Observed(plan, List.of(), Map.of(), Map.of(), Map.of(), Map.of(), null, null,
+                List.of(), List.of(), List.of(), List.of("namespace 'team-x' (spec.attachment.namespaces) does not exist"));
+        MultiNetworkStatus st = StatusAggregator.aggregate(n, o, 100, "t");
+        assertThat(Conditions.find(st.conditions, "Ready").orElseThrow().getMessage())
+                .isEqualTo("no node matches the network's flanneld.nodeSelector; warning: namespace 'team-x' (spec.attachment.namespaces) does not exist");
+        assertThat(Conditions.find(st.conditions, "Degraded").orElseThrow().getStatus()).isEqualTo("False");
+
+        PlannerSettings onePort = new PlannerSettings("/d", "/e", List.of(), 10300, 1, 1, true);
+        MultiNetwork first = Networks.network("first", "10.2.0.0/16");
+        first.getMetadata().setCreationTimestamp("2026-01-01T00:00:00Z");
+        MultiNetwork second = Networks.network("second", "10.3.0.0/16");
+        second.getMetadata().setCreationTimestamp("2026-01-02T00:00:00Z");
+        Plan full = NetworkPlanner.planAll(List.of(first, second), onePort).get("second");
+        var o2 = new StatusAggregator.Observed(full, List.of(), Map.of(), Map.of(), Map.of(), null, null, null, List.of(), List.of(), List.of(),
+                List.of());
+        assertThat(Conditions.find(StatusAggregator.aggregate(second, o2, 100, "t").conditions, "Degraded").orElseThrow().getReason())
+                .isEqualTo("CapacityExhausted");
     }
 }

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
  * with. Recorded in status once and reused, so a network keeps its bridge, VNI and port while other
  * networks come and go.
  */
+// a field of a newer CRD (an upgrade in progress, a rollback) must not make the object unreadable
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Allocation {
     @JsonPropertyDescription("Accepted network CIDR.")

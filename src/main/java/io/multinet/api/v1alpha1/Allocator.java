@@ -53,9 +53,10 @@ final class Allocator {
                 : lowestFree(settings.healthzPortBase(), settings.healthzPortBase() + settings.healthzPortCount() - 1,
                         p -> taken(c -> Integer.valueOf(p).equals(c.healthzPort)));
         if (a.healthzPort == null) {
-            errors.add("flanneld healthz port: none free in " + settings.healthzPortBase() + "-"
+            errors.add(Plan.CAPACITY + "no flanneld healthz port is free in " + settings.healthzPortBase() + "-"
                     + (settings.healthzPortBase() + settings.healthzPortCount() - 1)
-                    + " (multinet.operator.healthz-port-base and healthz-port-count)");
+                    + ": every port of the range is taken by another network; widen it with the operator settings"
+                    + " multinet.operator.healthz-port-base and healthz-port-count");
             return null;
         }
         for (NetworkPlanner.Claim c : claims) {

@@ -22,6 +22,16 @@ public enum BackendType {
         return value;
     }
 
+    /** The type of that name, or null when this operator does not know it. */
+    public static BackendType lookup(String value) {
+        for (BackendType t : values()) {
+            if (t.value.equals(value)) {
+                return t;
+            }
+        }
+        return null;
+    }
+
     @JsonCreator
     public static BackendType fromValue(String value) {
         for (BackendType t : values()) {

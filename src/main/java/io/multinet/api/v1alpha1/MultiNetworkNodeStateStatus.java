@@ -6,6 +6,8 @@ import java.util.List;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
+// a field of a newer CRD (an upgrade in progress, a rollback) must not make the object unreadable
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class MultiNetworkNodeStateStatus {
 
@@ -22,6 +24,7 @@ public class MultiNetworkNodeStateStatus {
     @JsonPropertyDescription("Per network, what the node sees of it.")
     public List<Network> networks = new ArrayList<>();
 
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Delegator {
         public String version;
@@ -37,6 +40,7 @@ public class MultiNetworkNodeStateStatus {
         public String message;
     }
 
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Network {
         public String name;

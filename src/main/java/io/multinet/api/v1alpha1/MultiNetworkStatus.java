@@ -10,6 +10,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 
 /** Written only by the operator's status aggregator. */
+// a field of a newer CRD (an upgrade in progress, a rollback) must not make the object unreadable
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class MultiNetworkStatus {
 
@@ -34,6 +36,7 @@ public class MultiNetworkStatus {
     @JsonPropertyDescription("NetworkAttachmentDefinitions written, as namespace/name.")
     public List<String> attachments;
 
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class NodeCounts {
         public int desired;
@@ -44,6 +47,7 @@ public class MultiNetworkStatus {
         public Map<String, Integer> notReadyByReason;
     }
 
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class NodeHealth {
         public String node;

@@ -23,7 +23,6 @@ public final class NetworkPlanner {
     static final int MAX_NAME = 63 - "flanneld-".length();
     static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     static final Pattern ETCD_PREFIX = Pattern.compile("/[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
-    static final Pattern ENDPOINT = Pattern.compile("https?://[^\\s,/]+(:[0-9]+)?/?");
     static final long MAX_VNI = 16_777_215;
 
     private NetworkPlanner() {
@@ -98,16 +97,20 @@ public final class NetworkPlanner {
                 : NetworkNames.defaultEtcdPrefix(n.getMetadata().getName());
     }
 
-    /** What an accepted (or still running, though now rejected) network holds. */
+    /**
+     * What an accepted (or still running, though now rejected) network holds. A network being deleted
+     * still holds everything until its deletion has completed: its flanneld pods may still run, and
+     * its etcd keys are removed only at the end, so a new network must not take its prefix before.
+     */
     record Claim(String name, Cidr cidr, Allocation alloc, boolean valid, boolean defaultNetwork, String nadName,
-            List<String> nadNamespaces, boolean nadSelector) {
+            List<String> nadNamespaces, boolean nadSelector, boolean deleting) {
 
         static Claim of(MultiNetwork n, Allocation a, boolean valid) {
             MultiNetworkSpec spec = n.getSpec();
             boolean selector = valid && spec.attachment != null && spec.attachment.namespaceSelector != null;
             return new Claim(n.getMetadata().getName(), Cidr.parse(a.network), a, valid,
                     Boolean.TRUE.equals(a.defaultNetwork), valid ? attachmentName(n) : null,
-                    valid ? attachmentNamespaces(spec) : List.of(), selector);
+                    valid ? attachmentNamespaces(spec) : List.of(), selector, n.getMetadata().getDeletionTimestamp() != null);
         }
     }
 

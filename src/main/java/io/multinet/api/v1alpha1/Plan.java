@@ -8,6 +8,9 @@ import java.util.List;
  */
 public record Plan(String network, Allocation allocation, List<String> errors, List<String> warnings) {
 
+    /** How an error that is a capacity limit of the settings (not a fault of the spec) begins. */
+    public static final String CAPACITY = "capacity: ";
+
     public boolean valid() {
         return errors.isEmpty();
     }

@@ -68,18 +68,28 @@ final class SpecJudge {
 
     private void checkName() {
         if (name.length() > MAX_NAME || !DNS_LABEL.matcher(name).matches()) {
-            errors.add("metadata.name: '" + name + "' must be a DNS-1123 label of at most " + MAX_NAME
+            errors.add("metadata.name: '" + Quote.cut(name) + "' must be a DNS-1123 label of at most " + MAX_NAME
                     + " characters (it names the DaemonSet flanneld-<name> and the network's files)");
         }
     }
 
     private Cidr checkNetwork() {
+        if (spec.network == null || spec.network.isBlank()) {
+            errors.add("spec.network: is required (the network's IPv4 CIDR, e.g. 172.112.0.0/16)");
+            return null;
+        }
         Cidr cidr;
         try {
             cidr = Cidr.parse(spec.network);
         } catch (IllegalArgumentException e) {
-            errors.add("spec.network: " + e.getMessage());
+            errors.add("spec.network: " + withoutTakenHint(Quote.cut(e.getMessage())));
             return null;
+        }
+        for (String[] r : UNUSABLE) {
+            if (cidr.overlaps(Cidr.parse(r[0]))) {
+                errors.add("spec.network: " + cidr + " lies in " + r[1] + " (" + r[0] + "), which pods cannot use");
+                return null;
+            }
         }
         int len = spec.subnetLenOrDefault();
         if (len < 1 || len > 30) {
@@ -107,6 +117,27 @@ final class SpecJudge {
         return cidr;
     }
 
+    /** Address space no pod network may take: flannel would start, and nothing could reach the pods. */
+    private static final String[][] UNUSABLE = { { "0.0.0.0/8", "\"this network\" space" }, { "127.0.0.0/8", "loopback space" },
+            { "169.254.0.0/16", "link-local space" }, { "224.0.0.0/4", "multicast space" }, { "240.0.0.0/4", "reserved space" } };
+
+    /**
+     * Cidr's host-bits message suggests the network the value lies in: drop the suggestion when another
+     * network already holds that one, rather than send the admin from one rejection to the next.
+     */
+    private String withoutTakenHint(String message) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(" \\(did you mean ([0-9./]+)\\?\\)").matcher(message);
+        if (m.find()) {
+            Cidr hint = Cidr.parse(m.group(1));
+            for (Claim c : claims) {
+                if (hint.overlaps(c.cidr())) {
+                    return message.replace(m.group(), " (" + hint + " would overlap network '" + c.name() + "')");
+                }
+            }
+        }
+        return message;
+    }
+
     private Long checkBound(String field, String value, Cidr cidr, int len) {
         if (value == null) {
             return null;
@@ -132,6 +163,11 @@ final class SpecJudge {
     private void checkBackend() {
         MultiNetworkSpec.Backend b = spec.backend;
         if (b == null) {
+            return;
+        }
+        if (b.unknownType != null) {
+            errors.add("spec.backend.type: '" + Quote.cut(b.unknownType) + "' is not a backend this operator knows (vxlan, host-gw, wireguard,"
+                    + " udp, ipip); is the CRD newer than the operator?");
             return;
         }
         if (b.type != BackendType.VXLAN && b.type != null) {
@@ -168,8 +204,9 @@ final class SpecJudge {
             }
         } else {
             for (String ep : endpoints) {
-                if (ep == null || !ENDPOINT.matcher(ep).matches()) {
-                    errors.add("spec.etcd.endpoints: '" + ep + "' is not an etcd client URL (http(s)://host:port)");
+                String problem = EtcdEndpoints.problem(ep);
+                if (problem != null) {
+                    errors.add("spec.etcd.endpoints: " + problem);
                 }
             }
         }
@@ -223,14 +260,14 @@ final class SpecJudge {
         }
         String nad = attachmentName(n);
         if (nad.length() > 63 || !DNS_LABEL.matcher(nad).matches()) {
-            errors.add("spec.attachment.name: '" + nad + "' must be a DNS-1123 label (pods name it in "
+            errors.add("spec.attachment.name: '" + Quote.cut(nad) + "' must be a DNS-1123 label (pods name it in "
                     + NetworkNames.NETWORKS_ANNOTATION + ")");
         }
         if (a.namespaces != null) {
             Set<String> seen = new HashSet<>();
             for (String ns : a.namespaces) {
                 if (ns == null || ns.length() > 63 || !DNS_LABEL.matcher(ns).matches()) {
-                    errors.add("spec.attachment.namespaces: '" + ns + "' is not a valid namespace name");
+                    errors.add("spec.attachment.namespaces: '" + Quote.cut(ns) + "' is not a valid namespace name");
                 } else if (!seen.add(ns)) {
                     errors.add("spec.attachment.namespaces: '" + ns + "' is listed twice");
                 }
@@ -244,6 +281,9 @@ final class SpecJudge {
         }
         if (a.mtu != null && (a.mtu < 576 || a.mtu > 9216)) {
             errors.add("spec.attachment.mtu: " + a.mtu + " is out of range (576-9216)");
+        }
+        if (a.namespaceSelector != null) {
+            errors.addAll(LabelSelectorRules.problems("spec.attachment.namespaceSelector", a.namespaceSelector));
         }
     }
 
@@ -266,7 +306,7 @@ final class SpecJudge {
 
     private void immutable(String field, Object was, Object now) {
         if (!Objects.equals(was, now)) {
-            errors.add(field + " is immutable: it was " + was + " and is now " + now
+            errors.add(field + " is immutable: it was " + was + " and is now " + (now == null ? "unset" : Quote.cut(String.valueOf(now)))
                     + "; create a new MultiNetwork to change it (pods hold addresses on the running one)");
         }
     }
@@ -277,7 +317,7 @@ final class SpecJudge {
         List<String> namespaces = attachmentNamespaces(spec);
         boolean selector = spec.attachment != null && spec.attachment.namespaceSelector != null;
         for (Claim c : claims) {
-            String other = "network '" + c.name() + "'";
+            String other = "network '" + c.name() + "'" + (c.deleting() ? " (being deleted: free once its deletion has completed)" : "");
             if (cidr.overlaps(c.cidr())) {
                 errors.add("spec.network: " + cidr + " overlaps " + other + " (" + c.cidr() + ")");
             }

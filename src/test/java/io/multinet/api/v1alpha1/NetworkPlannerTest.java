@@ -114,7 +114,7 @@ class NetworkPlannerTest {
 
         @Test
         void missingNetworkIsRejected() {
-            assertRejected(planOne(network("a", null)), "spec.network: is empty");
+            assertRejected(planOne(network("a", null)), "spec.network: is required");
         }
 
         @Test
@@ -244,7 +244,7 @@ class NetworkPlannerTest {
             MultiNetwork n = network("a", "10.1.0.0/16");
             n.getSpec().etcd = new MultiNetworkSpec.Etcd();
             n.getSpec().etcd.endpoints = List.of("https://10.0.0.5:2379", "10.0.0.6:2379");
-            assertRejected(planOne(n), "spec.etcd.endpoints: '10.0.0.6:2379' is not an etcd client URL");
+            assertRejected(planOne(n), "spec.etcd.endpoints: '10.0.0.6:2379' is not a URL (expected http(s)://host:port)");
         }
 
         @Test
@@ -352,7 +352,7 @@ class NetworkPlannerTest {
             Map<String, Plan> plans = NetworkPlanner.planAll(List.of(created(network("a", "10.1.0.0/16"), "2026-01-01T00:00:00Z"),
                     created(network("b", "10.2.0.0/16"), "2026-01-02T00:00:00Z")), s);
             assertThat(plans.get("a").valid()).isTrue();
-            assertRejected(plans.get("b"), "flanneld healthz port: none free in 10300-10300");
+            assertRejected(plans.get("b"), "no flanneld healthz port is free in 10300-10300");
         }
     }
 

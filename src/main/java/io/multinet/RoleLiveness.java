@@ -1,0 +1,34 @@
+package io.multinet;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Liveness;
+
+/**
+ * Liveness of the operator role (/q/health/live): down when its informers have been unhealthy past
+ * a grace period, so that kubelet restarts an operator that can no longer see changes. The node
+ * role is alive while it serves (its socket and refresh run in this process).
+ */
+@Liveness
+@ApplicationScoped
+public class RoleLiveness implements HealthCheck {
+
+    @Inject
+    MultinetConfig config;
+
+    @Inject
+    RoleLifecycle lifecycle;
+
+    @Override
+    public HealthCheckResponse call() {
+        var builder = HealthCheckResponse.named("multinet-" + config.role().name().toLowerCase() + "-informers");
+        if (config.role() != Role.OPERATOR) {
+            return builder.up().build();
+        }
+        String dead = lifecycle.operatorDeadInformers();
+        return dead == null ? builder.up().build() : builder.down().withData("unhealthyInformers", dead).build();
+    }
+}
