@@ -446,4 +446,128 @@ class OperatorIT {
             assertThat(condition("flannel2", "Degraded").getMessage()).doesNotContain("BEGIN");
         }
     }
+
+    // ---- issue 18: bad input and faults ---------------------------------------------------------------
+
+    /**
+     * An object written under a CRD one version ahead of the operator (an unknown field, a backend it
+     * does not know) is read and rejected by name; the operator keeps reconciling every other network,
+     * before and after, and its informers stay healthy.
+     */
+    @Test
+    void anObjectOfANewerCrdDoesNotBlindTheOperator() throws Exception {
+        // one such object exists before the operator starts (before, it made the informer's start-up fail),
+        // another comes while it runs (before, the watch stopped for good)
+        createNewerObject("future", "10.77.0.0/16");
+        h.start();
+        createNewerObject("future2", "10.78.0.0/16");
+        for (String name : List.of("future", "future2")) {
+            eventually("the newer object is reported", () -> is(name, "Degraded", "True", "InvalidSpec"));
+            assertThat(condition(name, "Degraded").getMessage()).contains("spec.backend.type: 'ipsec' is not a backend this operator knows");
+        }
+
+        MultiNetwork blue = Networks.network("blue", "10.50.0.0/16");
+        blue.getSpec().attachment.namespaces = List.of("default", "nosuch");
+        h.apply(blue);
+        eventually("another network is still reconciled", () -> nad("default", "blue") != null && condition("blue", "Ready") != null);
+        assertThat(condition("blue", "Ready").getMessage()).as("a namespace that does not exist is reported, not silently skipped")
+                .contains("warning: namespace 'nosuch' (spec.attachment.namespaces) does not exist");
+        assertThat(h.informersHealthy()).isTrue();
+
+        client.resources(MultiNetwork.class).withName("future").delete();
+        eventually("the newer object's deletion is handled", () -> h.get("future") == null);
+        client.resources(MultiNetwork.class).withName("future2").delete();
+        h.apply(Networks.network("green", "10.51.0.0/16"));
+        eventually("and the next network too", () -> nad("default", "green") != null);
+        assertThat(h.informersHealthy()).isTrue();
+    }
+
+    void createNewerObject(String name, String cidr) {
+        var raw = new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder().withApiVersion("multinet.io/v1alpha1")
+                .withKind("MultiNetwork").withNewMetadata().withName(name).endMetadata()
+                .withAdditionalProperties(Map.of("spec", Map.of("network", cidr, "newField", Map.of("x", 1), "backend", Map.of("type", "ipsec"))))
+                .build();
+        client.genericKubernetesResources("multinet.io/v1alpha1", "MultiNetwork").resource(raw).create();
+    }
+
+    /** An edit to an etcd endpoint that does not answer never rolls flanneld onto it; the running one stays. */
+    @Test
+    void anEditToADeadEtcdNeverRollsFlanneld() throws Exception {
+        h.start();
+        h.apply(Networks.flannel2());
+        eventually("running", () -> flanneld("flannel2") != null && h.get("flannel2").getStatus().allocated != null);
+        List<String> args = flanneld("flannel2").getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+
+        client.resources(MultiNetwork.class).withName("flannel2").edit(x -> {
+            x.getSpec().etcd.endpoints = List.of("http://127.0.0.1:1");
+            return x;
+        });
+        eventually("reported", () -> is("flannel2", "Degraded", "True", "EtcdUnavailable"));
+        assertThat(condition("flannel2", "Degraded").getMessage()).contains("flanneld keeps running as it is until this etcd target answers");
+        h.awaitReconciles(2, "flannel2");
+        assertThat(flanneld("flannel2").getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).isEqualTo(args);
+
+        client.resources(MultiNetwork.class).withName("flannel2").edit(x -> {
+            x.getSpec().etcd.endpoints = List.of(h.etcd.endpoint());
+            return x;
+        });
+        eventually("the verified target is rolled out", () -> is("flannel2", "Degraded", "False", null)
+                && flanneld("flannel2").getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().toString().contains(h.etcd.endpoint()));
+    }
+
+    /** A prefix is not free while the network that holds it is being deleted; then it is, with nothing of the old network left. */
+    @Test
+    void aPrefixIsTakenOnlyOnceTheDeletionOfItsNetworkHasCompleted() throws Exception {
+        h.cluster.addNode("n1", Map.of(), "192.0.2.1");
+        h.start();
+        h.apply(Networks.flannel2());
+        eventually("running", () -> h.etcdKeys().containsKey("/k8s/network2/config"));
+        h.cluster.sync();
+        h.etcdPutLease("/k8s/network2/subnets/172.112.1.0-24", Lease.value("192.0.2.1", "host-gw"), 600);
+
+        client.resources(MultiNetwork.class).withName("flannel2").delete();
+        MultiNetwork reuse = Networks.network("reuse", "10.52.0.0/16");
+        reuse.getSpec().etcd = new io.multinet.api.v1alpha1.MultiNetworkSpec.Etcd();
+        reuse.getSpec().etcd.prefix = "/k8s/network2";
+        h.apply(reuse);
+        eventually("refused while flannel2 is being deleted", () -> is("reuse", "Degraded", "True", "InvalidSpec"));
+        assertThat(condition("reuse", "Degraded").getMessage()).contains("network 'flannel2' (being deleted: free once its deletion has completed)");
+
+        h.cluster.sync(); // flanneld's pods go: the deletion completes
+        eventually("flannel2 gone", () -> h.get("flannel2") == null);
+        eventually("then the prefix is reuse's", () -> is("reuse", "Degraded", "False", null)
+                && h.etcdKeys().getOrDefault("/k8s/network2/config", "").contains("10.52.0.0/16"));
+        assertThat(h.etcdKeys().keySet()).as("nothing of flannel2 is left under the prefix").containsExactly("/k8s/network2/config");
+    }
+
+    /**
+     * A deletion that cannot finish (its etcd Secret is missing) says so in Degraded with what to do,
+     * counts its repeated Event on one object instead of creating one per retry, and finishes by
+     * itself once the cause is fixed.
+     */
+    @Test
+    void aBlockedDeletionSaysWhyAndCountsItsEvents() throws Exception {
+        h.start();
+        MultiNetwork n = Networks.flannel2();
+        n.getSpec().etcd.tlsSecret = "missing-secret";
+        h.apply(n);
+        eventually("accepted", () -> h.get("flannel2").getStatus() != null && h.get("flannel2").getStatus().allocated != null);
+
+        client.resources(MultiNetwork.class).withName("flannel2").delete();
+        eventually("blocked", () -> is("flannel2", "Degraded", "True", "DeletionBlocked"));
+        assertThat(condition("flannel2", "Degraded").getMessage()).contains("Secret multinet-system/missing-secret (spec.etcd.tlsSecret)")
+                .contains("remove the finalizer by hand");
+        h.awaitDeletionRetries(3);
+        var blocked = client.v1().events().inNamespace("default").list().getItems().stream()
+                .filter(e -> "DeletionBlocked".equals(e.getReason())).toList();
+        assertThat(blocked).as("one Event, counted").hasSize(1);
+        assertThat(blocked.get(0).getCount()).isGreaterThanOrEqualTo(2);
+
+        client.resources(MultiNetwork.class).withName("flannel2").edit(x -> {
+            x.getSpec().etcd.tlsSecret = null; // the fix: this etcd takes plain connections
+            return x;
+        });
+        eventually("the deletion finishes by itself", () -> h.get("flannel2") == null);
+        assertThat(h.etcdKeys()).doesNotContainKey("/k8s/network2/config");
+    }
 }

@@ -75,6 +75,11 @@ public final class OperatorHarness implements AutoCloseable {
         return this;
     }
 
+    /** Whether every informer of the running operator is healthy (what its readiness and liveness read). */
+    public boolean informersHealthy() {
+        return operator != null && operator.getRuntimeInfo().allEventSourcesAreHealthy();
+    }
+
     public void stopOperator() {
         if (operator != null) {
             operator.stop();
