@@ -63,6 +63,18 @@ class DelegatorIT {
         return KubeClusterView.networkStatusOf(client.pods().inNamespace(ns).withName(pod).get());
     }
 
+    /** A sandbox per name, each a pod in default selecting flannel2-conf, attached as container c-<name>. */
+    List<Netns> attached(String version, String... names) {
+        List<Netns> out = new ArrayList<>();
+        for (String name : names) {
+            Netns box = sim.netns.create(name);
+            sim.pod("default", name, "flannel2-conf");
+            sim.add(box, "c-" + name, "default", name, version);
+            out.add(box);
+        }
+        return out;
+    }
+
     int code(Runnable r) {
         try {
             r.run();
@@ -237,9 +249,7 @@ class DelegatorIT {
 
     @Test
     void delWorksWithoutTheApiServerTwiceAndForUnknownContainers() throws Exception {
-        Netns box = sim.netns.create("nodeapi");
-        sim.pod("default", "nodeapi", "flannel2-conf");
-        sim.add(box, "c-nodeapi", "default", "nodeapi", "1.0.0");
+        Netns box = attached("1.0.0", "nodeapi").get(0);
         server.destroy();
         sim.del(box, "c-nodeapi", "default", "nodeapi");
         sim.del(box, "c-nodeapi", "default", "nodeapi");
@@ -250,9 +260,7 @@ class DelegatorIT {
 
     @Test
     void checkChecksEveryAttachment() throws Exception {
-        Netns box = sim.netns.create("checked");
-        sim.pod("default", "checked", "flannel2-conf");
-        sim.add(box, "c-checked", "default", "checked", "1.0.0");
+        Netns box = attached("1.0.0", "checked").get(0);
         sim.delegator.handle(request("CHECK", "c-checked", box, "eth0", podArgs("default", "checked"), conf("1.0.0")));
         box.ip("link", "del", "net1");
         assertThatThrownBy(() -> sim.delegator.handle(request("CHECK", "c-checked", box, "eth0", podArgs("default", "checked"), conf("1.0.0"))))
@@ -265,12 +273,9 @@ class DelegatorIT {
 
     @Test
     void gcRemovesWhatTheRuntimeNoLongerLists() throws Exception {
-        Netns keep = sim.netns.create("keep");
-        Netns gone = sim.netns.create("gone");
-        sim.pod("default", "keep", "flannel2-conf");
-        sim.pod("default", "gone", "flannel2-conf");
-        sim.add(keep, "c-keep", "default", "keep", "1.1.0");
-        sim.add(gone, "c-gone", "default", "gone", "1.1.0");
+        List<Netns> pods = attached("1.1.0", "keep", "gone");
+        Netns keep = pods.get(0);
+        Netns gone = pods.get(1);
         sim.delegator.handle(request("GC", null, null, null, null,
                 "{\"cniVersion\":\"1.1.0\",\"name\":\"multinet\",\"type\":\"multinet\",\"cni.dev/valid-attachments\":"
                         + "[{\"containerID\":\"c-keep\",\"ifname\":\"eth0\"}]}"));
@@ -453,9 +458,7 @@ class DelegatorIT {
     /** Defect 5: a repeat ADD that is refused (bad CNI_ARGS, unknown pod, bad annotation) leaves the working pod alone. */
     @Test
     void aRefusedRepeatAddKeepsTheWorkingAttachment() throws Exception {
-        Netns box = sim.netns.create("repeat");
-        sim.pod("default", "repeat", "flannel2-conf");
-        sim.add(box, "c-repeat", "default", "repeat", "1.0.0");
+        Netns box = attached("1.0.0", "repeat").get(0);
         String eth0 = addresses(box, "eth0").get(0);
         assertThat(code(() -> sim.delegator.handle(request("ADD", "c-repeat", box, "eth0", "garbage", conf("1.0.0")))))
                 .isEqualTo(CniException.INVALID_ENV);
@@ -473,12 +476,7 @@ class DelegatorIT {
     /** Defect 6: a DEL the daemon never got (it was down) is made up for once the sandbox's namespace is gone. */
     @Test
     void missedDelsAreCollectedOnceTheNamespaceIsGone() throws Exception {
-        Netns gone = sim.netns.create("missed");
-        Netns alive = sim.netns.create("alive");
-        sim.pod("default", "missed", "flannel2-conf");
-        sim.pod("default", "alive", "flannel2-conf");
-        sim.add(gone, "c-missed", "default", "missed", "1.0.0");
-        sim.add(alive, "c-alive", "default", "alive", "1.0.0");
+        Netns alive = attached("1.0.0", "missed", "alive").get(1);
         sim.netns.vanish("missed"); // the runtime removed the sandbox; its DEL never reached the daemon
         assertThat(sim.delegator.collectGarbage()).containsExactly("c-missed");
         assertThat(sim.delegator.cache().containers()).containsExactly("c-alive");
@@ -491,9 +489,7 @@ class DelegatorIT {
     /** GC without the list of valid attachments would delete everything: refused. */
     @Test
     void gcWithoutAListIsRefused() throws Exception {
-        Netns keep = sim.netns.create("nolist");
-        sim.pod("default", "nolist", "flannel2-conf");
-        sim.add(keep, "c-nolist", "default", "nolist", "1.1.0");
+        Netns keep = attached("1.1.0", "nolist").get(0);
         assertThat(code(() -> sim.delegator.handle(request("GC", null, null, null, null,
                 "{\"cniVersion\":\"1.1.0\",\"name\":\"multinet\",\"type\":\"multinet\"}")))).isEqualTo(CniException.INVALID_CONFIG);
         assertThat(keep.links()).contains("eth0");
