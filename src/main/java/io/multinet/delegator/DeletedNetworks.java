@@ -15,9 +15,12 @@ import io.multinet.api.v1alpha1.Allocation;
 import io.multinet.api.v1alpha1.MultiNetwork;
 
 /**
- * A network that is gone from the cluster leaves nothing on the node once no pod uses it: its
- * bridge, its host-local lease store and its flannel dataDir go. Networks still attached to pods are
- * kept and tried again on a later refresh.
+ * A network that is gone from the cluster leaves nothing on the node once no pod uses it. flanneld
+ * removes nothing when it stops, so its datapath goes here too: the bridge, the flannel.<VNI>
+ * device, routes into the network's CIDR, its rules in the iptables chains every flanneld shares,
+ * and its subnet file (a stale one would be read back as the lease of a later network); then the
+ * host-local lease store and the flannel dataDir. Networks still attached to pods are kept and tried
+ * again on a later refresh.
  */
 final class DeletedNetworks {
 
@@ -49,12 +52,19 @@ final class DeletedNetworks {
                 keep.put(e.getKey(), e.getValue()); // pods still hold it: try again once they are gone
                 continue;
             }
-            if (host.linkExists(e.getValue().bridge)) {
-                host.deleteLink(e.getValue().bridge);
+            Allocation a = e.getValue();
+            for (String link : a.vni == null ? List.of(a.bridge) : List.of(a.bridge, "flannel." + a.vni)) {
+                if (host.linkExists(link)) {
+                    host.deleteLink(link);
+                }
             }
+            host.deleteRoutesWithin(a.network);
+            host.deleteFlannelRules(a.network);
+            deleteTree(Path.of(a.subnetFile));
             deleteTree(Path.of(ipamDataDir, e.getKey()));
-            deleteTree(Path.of(e.getValue().dataDir));
-            LOG.infof("network %s was deleted: removed bridge %s and its IPAM and data directories", e.getKey(), e.getValue().bridge);
+            deleteTree(Path.of(a.dataDir));
+            LOG.infof("network %s was deleted: removed bridge %s%s, routes and iptables rules for %s, the subnet file and the IPAM and"
+                    + " data directories", e.getKey(), a.bridge, a.vni == null ? "" : ", flannel." + a.vni, a.network);
         }
         known = keep;
     }

@@ -60,12 +60,80 @@ public final class HostNetwork {
         return out.stream().sorted().toList();
     }
 
+    /**
+     * Removes every route whose destination lies within the CIDR (host-gw routes to other nodes'
+     * subnets outlive flanneld: it removes nothing when it stops).
+     */
+    public void deleteRoutesWithin(String cidr) {
+        for (String line : ip("-4", "route", "show", "root", cidr).output().split("\n")) {
+            String[] words = line.strip().split(" ");
+            if (words[0].isEmpty()) {
+                continue;
+            }
+            // "blackhole 10.9.50.0/24", "unreachable …": the type comes first and must be named to delete it
+            List<String> route = ROUTE_TYPES.contains(words[0]) && words.length > 1 ? List.of(words[0], words[1]) : List.of(words[0]);
+            List<String> del = new ArrayList<>(List.of("-4", "route", "del"));
+            del.addAll(route);
+            Result r = ip(del.toArray(String[]::new));
+            if (r.exit() != 0) {
+                LOG.warnf("ip route del %s failed: %s", String.join(" ", route), r.output());
+            }
+        }
+    }
+
+    private static final java.util.Set<String> ROUTE_TYPES = java.util.Set.of("blackhole", "unreachable", "prohibit", "throw", "local",
+            "broadcast", "multicast", "unicast");
+
+    /** The chains every flanneld shares: its masquerade and forward-accept rules name the network's CIDR. */
+    static final String[][] FLANNEL_CHAINS = { { "nat", "FLANNEL-POSTRTG" }, { "filter", "FLANNEL-FWD" } };
+
+    /** Removes the rules of the shared flannel chains that name the CIDR, leaving the other networks' rules. */
+    public void deleteFlannelRules(String cidr) {
+        for (String[] chain : FLANNEL_CHAINS) {
+            Result list = run(iptables("-t", chain[0], "-S", chain[1]));
+            if (list.exit() != 0) {
+                continue; // the chain does not exist: no flanneld ever ran in iptables mode here
+            }
+            for (String rule : list.output().split("\n")) {
+                if (rule.startsWith("-A ") && rule.contains(" " + cidr + " ")) {
+                    List<String> del = new ArrayList<>(iptables("-t", chain[0], "-D"));
+                    del.addAll(words(rule.substring(3)));
+                    Result r = run(del);
+                    if (r.exit() != 0) {
+                        LOG.warnf("%s failed: %s", String.join(" ", del), r.output());
+                    }
+                }
+            }
+        }
+    }
+
+    private List<String> iptables(String... args) {
+        List<String> cmd = new ArrayList<>(commandPrefix());
+        cmd.add("iptables");
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** iptables -S output as arguments again: words, with "quoted comments" kept whole. */
+    static List<String> words(String rule) {
+        List<String> out = new ArrayList<>();
+        Matcher m = Pattern.compile("\"([^\"]*)\"|(\\S+)").matcher(rule);
+        while (m.find()) {
+            out.add(m.group(1) != null ? m.group(1) : m.group(2));
+        }
+        return out;
+    }
+
     private record Result(int exit, String output) {
     }
 
     private Result ip(String... args) {
         List<String> cmd = new ArrayList<>(netns.map(ns -> List.of("ip", "-n", ns)).orElse(List.of("ip")));
         cmd.addAll(List.of(args));
+        return run(cmd);
+    }
+
+    private static Result run(List<String> cmd) {
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();

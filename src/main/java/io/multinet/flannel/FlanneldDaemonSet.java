@@ -48,6 +48,8 @@ public final class FlanneldDaemonSet {
     static final String NET_CONF_DIR = "/etc/kube-flannel";
     static final String RUN_FLANNEL = io.multinet.HostPaths.RUN_FLANNEL;
     static final String XTABLES_LOCK = "/run/xtables.lock";
+    static final String HEALTHZ_IP = "127.0.0.1";
+    static final int IPTABLES_RESYNC_SECONDS = 1;
 
     /** What the flanneld of one network needs from the operator's settings. */
     public record Settings(String namespace, String defaultImage, List<String> defaultEtcdEndpoints,
@@ -110,7 +112,12 @@ public final class FlanneldDaemonSet {
         if (f == null || f.ipMasqOrDefault()) {
             args.add("--ip-masq");
         }
+        // health on loopback only: the port is on the node's network (hostNetwork) and needs no audience
+        args.add("--healthz-ip=" + HEALTHZ_IP);
         args.add("--healthz-port=" + a.healthzPort);
+        // every flanneld flushes the shared chains FLANNEL-POSTRTG and FLANNEL-FWD when it starts; the
+        // others put their rules back at their next resync, so resync every second (flannel: 5 s)
+        args.add("--iptables-resync=" + IPTABLES_RESYNC_SECONDS);
         return args;
     }
 
@@ -163,10 +170,18 @@ public final class FlanneldDaemonSet {
                         .addToRequests("cpu", new Quantity("100m")).addToRequests("memory", new Quantity("50Mi")).build())
                 .withNewSecurityContext().withPrivileged(false).withNewCapabilities().withAdd("NET_ADMIN", "NET_RAW")
                 .endCapabilities().endSecurityContext()
-                .withNewReadinessProbe().withNewHttpGet().withPath("/readyz").withPort(new IntOrString(a.healthzPort))
+                // declared, so the scheduler never puts two pods with this port on a node (a freed port handed to
+                // a new network while the old pod still terminates would make the new flanneld panic on bind)
+                .addNewPort().withName("healthz").withContainerPort(a.healthzPort).withHostPort(a.healthzPort).withProtocol("TCP")
+                .endPort()
+                // health opens only once the subnet manager is ready (kube mode: after the node list synced);
+                // liveness waits for it instead of killing a flanneld that is still starting
+                .withNewStartupProbe().withNewHttpGet().withHost(HEALTHZ_IP).withPath("/healthz").withPort(new IntOrString(a.healthzPort))
+                .endHttpGet().withPeriodSeconds(5).withFailureThreshold(60).endStartupProbe()
+                .withNewReadinessProbe().withNewHttpGet().withHost(HEALTHZ_IP).withPath("/readyz").withPort(new IntOrString(a.healthzPort))
                 .endHttpGet().withPeriodSeconds(10).endReadinessProbe()
-                .withNewLivenessProbe().withNewHttpGet().withPath("/healthz").withPort(new IntOrString(a.healthzPort))
-                .endHttpGet().withInitialDelaySeconds(10).withPeriodSeconds(10).endLivenessProbe()
+                .withNewLivenessProbe().withNewHttpGet().withHost(HEALTHZ_IP).withPath("/healthz").withPort(new IntOrString(a.healthzPort))
+                .endHttpGet().withPeriodSeconds(10).endLivenessProbe()
                 .withVolumeMounts(mounts).build();
 
         return new DaemonSetBuilder()
@@ -177,7 +192,8 @@ public final class FlanneldDaemonSet {
                 .withNewUpdateStrategy().withType("RollingUpdate").withNewRollingUpdate()
                 .withMaxUnavailable(new IntOrString(1)).endRollingUpdate().endUpdateStrategy()
                 .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
-                .withNewSpec().withHostNetwork(true).withDnsPolicy("ClusterFirstWithHostNet")
+                // Default, as kube-flannel: an etcd-mode flanneld must not wait on cluster DNS, which needs the pod network
+                .withNewSpec().withHostNetwork(true).withDnsPolicy("Default")
                 .withPriorityClassName("system-node-critical").withServiceAccountName(NetworkNames.flanneldDaemonSet(network))
                 .withAutomountServiceAccountToken(a.subnetManager == SubnetManager.KUBE)
                 .withNodeSelector(nodeSelector).withTolerations(tolerations)

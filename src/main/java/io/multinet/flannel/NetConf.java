@@ -40,6 +40,9 @@ public final class NetConf {
         if (spec.backend != null && spec.backend.mtu != null) {
             backend.put("MTU", spec.backend.mtu);
         }
+        // said, not left to flannel's default: two flanneld in nftables mode share one table and wipe
+        // each other's rules on every start; iptables mode re-asserts its rules every resync
+        conf.put("EnableNFTables", false);
         return conf.toString();
     }
 }

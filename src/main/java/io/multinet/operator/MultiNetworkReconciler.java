@@ -251,6 +251,23 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
         return UpdateControl.<MultiNetwork> noUpdate().rescheduleAfter(after);
     }
 
+    /** Where kube-flannel's manifests put its DaemonSet (current and older releases). */
+    private static final List<String> STOCK_FLANNEL_NAMESPACES = List.of("kube-flannel", "kube-system");
+
+    /** A stock kube-flannel DaemonSet, as namespace/name, or null. */
+    private String stockFlannel() {
+        for (String ns : STOCK_FLANNEL_NAMESPACES) {
+            try {
+                if (client.apps().daemonSets().inNamespace(ns).withName("kube-flannel-ds").get() != null) {
+                    return ns + "/kube-flannel-ds";
+                }
+            } catch (KubernetesClientException e) {
+                LOG.debugf("cannot look for a stock flannel in %s: %s", ns, e.getMessage());
+            }
+        }
+        return null;
+    }
+
     private static List<String> previousAttachments(MultiNetwork n) {
         return n.getStatus() != null && n.getStatus().attachments != null ? n.getStatus().attachments : List.of();
     }
@@ -306,7 +323,7 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
         DaemonSet ds = a == null ? null : cached(ctx, DaemonSet.class, EventSources.DAEMONSETS).stream()
                 .filter(d -> d.getMetadata().getName().equals(NetworkNames.flanneldDaemonSet(name))).findFirst().orElse(null);
         return new StatusAggregator.Observed(plan, nodes, flanneld, delegator, states, leases, etcdError, ds, nads.attachments(),
-                nads.conflicts(), apiErrors, nads.notices());
+                nads.conflicts(), apiErrors, nads.notices(), a != null && a.subnetManager == SubnetManager.KUBE ? stockFlannel() : null);
     }
 
     static boolean selects(Map<String, String> selector, Node node) {

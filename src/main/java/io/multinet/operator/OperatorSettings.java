@@ -35,8 +35,12 @@ public interface OperatorSettings {
     @WithDefault("100")
     int healthzPortCount();
 
-    /** First vxlan VNI to allocate (flannel's default VNI is 1). */
-    @WithDefault("1")
+    /**
+     * First vxlan VNI to allocate. Well away from 1, flannel's own default: a stock kube-flannel uses
+     * flannel.1, and a second flanneld with VNI 1 on the same node is refused or, with other settings,
+     * deletes and recreates the other's device forever.
+     */
+    @WithDefault("" + io.multinet.api.v1alpha1.NetworkPlanner.DEFAULT_VNI_BASE)
     int vniBase();
 
     @WithDefault("ghcr.io/flannel-io/flannel:v0.28.9")

@@ -45,7 +45,9 @@ public final class StatusAggregator {
             /** API writes that were refused this reconcile, each naming its object. */
             List<String> apiErrors,
             /** What the admin should know though nothing failed; shown in Ready whatever its state. */
-            List<String> notices) {
+            List<String> notices,
+            /** A stock kube-flannel found beside this kube-mode network (its namespace/name), or null. */
+            String stockFlannel) {
     }
 
     private StatusAggregator() {
@@ -120,6 +122,12 @@ public final class StatusAggregator {
         if (!o.apiErrors().isEmpty()) {
             degradedReason = degradedReason == null ? "ApiError" : degradedReason;
             problems.addAll(o.apiErrors());
+        }
+        if (o.stockFlannel() != null) {
+            degradedReason = degradedReason == null ? "StockFlannelPresent" : degradedReason;
+            problems.add("a stock flannel (DaemonSet " + o.stockFlannel() + ") runs beside this kube-mode network: both manage the nodes'"
+                    + " podCIDR routes and write the flannel.alpha.coreos.com node annotations; a kube-mode network replaces stock flannel,"
+                    + " so remove it (docs/operator.md)");
         }
         conds = Conditions.set(prev, conds, Conditions.DEGRADED, degradedReason != null,
                 degradedReason != null ? degradedReason : "AsExpected",

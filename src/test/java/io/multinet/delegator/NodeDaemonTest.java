@@ -253,5 +253,27 @@ class NodeDaemonTest {
             assertThat(err.get("msg").asText()).isEqualTo("multinet delegator is not reachable");
         }
         assertThat(box.links()).containsExactly("lo");
+
+        // Issue 15: a deleted network leaves no datapath. flanneld removes nothing when it stops: its
+        // flannel.<VNI>, its routes, its rules in the chains every flanneld shares and its subnet file are
+        // played here as it leaves them, next to flannel2's rule, which must stay.
+        var blue = NodeSim.acceptNetwork(client, Networks.network("blue", "10.9.0.0/16"), ps);
+        Files.writeString(Path.of(blue.subnetFile), new SubnetEnv("10.9.0.0/16", "10.9.3.1/24", 1450, true).render());
+        String vxlan = "flannel." + blue.vni;
+        node.ip("link", "add", vxlan, "type", "vxlan", "id", String.valueOf(blue.vni), "dev", "lo", "dstport", "8472");
+        node.ip("route", "add", "10.9.50.0/24", "dev", vxlan);
+        node.ip("route", "add", "blackhole", "10.9.51.0/24");
+        for (String[] rule : new String[][] { { "nat", "FLANNEL-POSTRTG", "10.9.0.0/16" }, { "nat", "FLANNEL-POSTRTG", "172.112.0.0/16" },
+                { "filter", "FLANNEL-FWD", "10.9.0.0/16" } }) {
+            node.exec("sh", "-c", "iptables -t " + rule[0] + " -N " + rule[1] + " 2>/dev/null; iptables -t " + rule[0] + " -A " + rule[1]
+                    + " -s " + rule[2] + " -m comment --comment \"flanneld masq\" -j ACCEPT");
+        }
+        eventually("blue known to the node", () -> client.resources(MultiNetworkNodeState.class).withName(NodeSim.NODE).get().getStatus()
+                .networks.stream().anyMatch(n -> n.name.equals("blue") && n.subnetFilePresent));
+        client.resources(io.multinet.api.v1alpha1.MultiNetwork.class).withName("blue").delete();
+        eventually("blue's datapath removed", () -> !node.links().contains(vxlan) && !Files.exists(Path.of(blue.subnetFile))
+                && node.ip("-4", "route", "show", "root", "10.9.0.0/16").isBlank()
+                && !node.exec("iptables-save").contains("10.9.0.0/16"));
+        assertThat(node.exec("iptables", "-t", "nat", "-S", "FLANNEL-POSTRTG")).as("another network's rule stays").contains("172.112.0.0/16");
     }
 }

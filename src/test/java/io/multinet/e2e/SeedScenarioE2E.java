@@ -151,6 +151,72 @@ class SeedScenarioE2E {
         }
 
         pingTwins("scenario");
+
+        // Issue 15: each flanneld serves health on loopback only, on its own declared port, and its
+        // probes (startup, readiness, liveness) passed there: the pods are Ready above
+        for (String net : List.of("flannel1", "flannel2")) {
+            String port = TestCluster.kubectl("get", "mnet", net, "-o", "jsonpath={.status.allocated.healthzPort}");
+            assertEquals(port, TestCluster.kubectl("get", "ds", "-n", NS, NetworkNames.flanneldDaemonSet(net), "-o",
+                    "jsonpath={.spec.template.spec.containers[0].ports[0].hostPort}"));
+            for (String node : TestCluster.nodes()) {
+                String listening = onNode(node, "ss", "-ltnH");
+                assertTrue(listening.contains("127.0.0.1:" + port + " "), net + " health on loopback on " + node + ": " + listening);
+                assertTrue(!listening.contains("0.0.0.0:" + port + " ") && !listening.contains("*:" + port + " "),
+                        net + " health not on every address on " + node + ": " + listening);
+            }
+        }
+    }
+
+    /** A command in a node's network namespace (its iptables, routes, sockets). */
+    static String onNode(String node, String... cmd) {
+        List<String> c = new java.util.ArrayList<>(List.of("ip", "netns", "exec", TestCluster.nodeNetns(node)));
+        c.addAll(List.of(cmd));
+        return TestCluster.command(c.toArray(String[]::new));
+    }
+
+    /**
+     * Issue 15: a stock kube-flannel beside the kube-mode network is reported on that network (both would
+     * manage the nodes' podCIDR routes and annotations), and the report goes when it goes.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(8)
+    void aStockFlannelBesideTheKubeModeNetworkIsReported() throws Exception {
+        Path stock = work.resolve("stock-flannel.yaml");
+        Files.writeString(stock, """
+                apiVersion: v1
+                kind: Namespace
+                metadata:
+                  name: kube-flannel
+                ---
+                apiVersion: apps/v1
+                kind: DaemonSet
+                metadata:
+                  name: kube-flannel-ds
+                  namespace: kube-flannel
+                spec:
+                  selector:
+                    matchLabels: {app: flannel}
+                  template:
+                    metadata:
+                      labels: {app: flannel}
+                    spec:
+                      nodeSelector: {e2e-no-such-node: "true"}
+                      containers:
+                      - name: kube-flannel
+                        image: %s
+                        command: ["sleep", "3600"]
+                """.formatted(TestCluster.busybox()));
+        TestCluster.kubectl("apply", "-f", stock.toString());
+        try {
+            TestCluster.await("flannel1 reports the stock flannel", Duration.ofMinutes(2), () -> TestCluster.kubectl("get", "mnet", "flannel1",
+                    "-o", "jsonpath={.status.conditions[?(@.type==\"Degraded\")].reason}").equals("StockFlannelPresent"));
+            assertEquals("False", TestCluster.kubectl("get", "mnet", "flannel2", "-o",
+                    "jsonpath={.status.conditions[?(@.type==\"Degraded\")].status}"), "an etcd-mode network is not concerned");
+        } finally {
+            TestCluster.kubectl("delete", "-f", stock.toString(), "--wait=true", "--timeout=120s");
+        }
+        TestCluster.await("flannel1 no longer degraded", Duration.ofMinutes(2), () -> TestCluster.kubectl("get", "mnet", "flannel1",
+                "-o", "jsonpath={.status.conditions[?(@.type==\"Degraded\")].status}").equals("False"));
     }
 
     // ---- faults: each is followed by proof that the networks work and that nothing leaked -------
@@ -184,10 +250,49 @@ class SeedScenarioE2E {
         String pod = TestCluster.kubectl("get", "pod", "-n", NS, "-l", NetworkNames.LABEL_NETWORK + "=flannel2",
                 "--field-selector=spec.nodeName=node1", "-o", "name").strip();
         assertTrue(pod.startsWith("pod/"), pod);
-        TestCluster.kubectl("delete", "-n", NS, pod, "--wait=true");
-        awaitNetworksReady();
+
+        // Issue 15: every flanneld flushes the chains all flanneld share when it starts, so flannel1 loses its
+        // masquerade until its own flanneld resyncs. A pod on flannel1 opens new connections out to the fabric
+        // (which has no route back to pod addresses: only masqueraded ones can work) all through the restart.
+        java.util.Set<String> sources = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        var server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(FABRIC_LAN0, 0), 0);
+        server.createContext("/", ex -> {
+            sources.add(ex.getRemoteAddress().getAddress().getHostAddress());
+            ex.sendResponseHeaders(200, 2);
+            ex.getResponseBody().write("ok".getBytes());
+            ex.close();
+        });
+        server.start();
+        try {
+            String url = "http://" + FABRIC_LAN0 + ":" + server.getAddress().getPort() + "/";
+            String loop = "i=0; while [ $i -lt 300 ]; do if wget -q -T 1 -O /dev/null " + url + "; then echo ok; else echo fail; fi;"
+                    + " i=$((i+1)); sleep 0.1; done";
+            var probes = java.util.concurrent.CompletableFuture.supplyAsync(() -> TestCluster.kubectl("exec", "-n", PODS, "busybox1-node1",
+                    "--", "sh", "-c", loop));
+            TestCluster.await("connections out from flannel1 flowing", Duration.ofSeconds(30), () -> !sources.isEmpty());
+            TestCluster.kubectl("delete", "-n", NS, pod, "--wait=true");
+            awaitNetworksReady();
+            List<String> results = probes.get(3, java.util.concurrent.TimeUnit.MINUTES).lines().filter(l -> !l.isBlank()).toList();
+            long failed = results.stream().filter("fail"::equals).count();
+            System.out.println("masquerade gap while flannel2's flanneld restarted on node1: " + failed + " of " + results.size()
+                    + " new connections from a flannel1 pod failed (flanneld --iptables-resync=1)");
+            assertEquals(List.of("ok", "ok", "ok", "ok", "ok"), results.subList(results.size() - 5, results.size()), "masquerade is back");
+            assertEquals(java.util.Set.of(nodeLan0("node1")), sources,
+                    "every connection that arrived was masqueraded to node1's address");
+        } finally {
+            server.stop(0);
+        }
         pingTwins("after flanneld of flannel2 on node1 was replaced");
         freshPairWorks("flanneld");
+    }
+
+    /** The fabric's address on lan0: outside every pod network, with no route back to pod addresses. */
+    static final String FABRIC_LAN0 = "10.77.0.254";
+
+    static String nodeLan0(String node) {
+        Matcher m = Pattern.compile(" inet (10\\.77\\.0\\.[0-9]+)/").matcher(onNode(node, "ip", "-4", "-o", "addr", "show"));
+        assertTrue(m.find(), "node " + node + " has an address on lan0");
+        return m.group(1);
     }
 
     @Test
@@ -358,7 +463,12 @@ class SeedScenarioE2E {
             throw new AssertionError(e.getMessage() + ": " + nodeState(), e);
         }
 
-        // networks deleted: their DaemonSets, NADs and etcd keys go
+        // networks deleted: their DaemonSets, NADs and etcd keys go, and on the nodes their datapath
+        String vni = TestCluster.kubectl("get", "mnet", "flannel1", "-o", "jsonpath={.status.allocated.vni}");
+        Map<String, String> subnetFiles = new HashMap<>();
+        for (String net : List.of("flannel1", "flannel2")) {
+            subnetFiles.put(net, TestCluster.kubectl("get", "mnet", net, "-o", "jsonpath={.status.allocated.subnetFile}"));
+        }
         TestCluster.kubectl("delete", "mnet", "flannel1", "flannel2", "--wait=false");
         // the operator's pod is deleted while it finalizes: its successor must finish the deletion
         for (Pod op : k8s.pods().inNamespace(NS).list().getItems()) {
@@ -376,6 +486,36 @@ class SeedScenarioE2E {
         try (var etcd = new JetcdFlannelStore(Duration.ofSeconds(10))) {
             assertEquals(Map.of(), etcd.list(etcdTarget, "/k8s/network2/"));
         }
+        // Issue 15: flanneld removes nothing when it stops; the delegator takes the rest off each node
+        for (String node : TestCluster.nodes()) {
+            TestCluster.await("no datapath of the deleted networks left on " + node, Duration.ofMinutes(2), () -> datapath(node, vni, subnetFiles).isEmpty());
+        }
+    }
+
+    /** What of flannel1 and flannel2 is still on a node: the vxlan device, routes, iptables rules, subnet files. */
+    static List<String> datapath(String node, String vni, Map<String, String> subnetFiles) {
+        List<String> left = new java.util.ArrayList<>();
+        if (onNode(node, "ip", "-o", "link", "show").contains(" flannel." + vni + ":")) {
+            left.add("flannel." + vni);
+        }
+        for (String cidr : List.of("172.96.0.0/16", "172.112.0.0/16")) {
+            String routes = onNode(node, "ip", "-4", "route", "show", "root", cidr).strip();
+            if (!routes.isEmpty()) {
+                left.add("routes " + routes);
+            }
+            // flanneld's own chains only: kube-proxy names the cluster CIDR (172.96.0.0/16) in rules of its own
+            for (String rule : onNode(node, "xtables-legacy-multi", "iptables-save").split("\n")) {
+                if (rule.startsWith("-A FLANNEL-") && rule.contains(cidr)) {
+                    left.add("iptables " + rule);
+                }
+            }
+        }
+        for (String f : subnetFiles.values()) {
+            if (Files.exists(TestCluster.nodeRoot(node).resolve(f.substring(1)))) {
+                left.add("subnet file " + f);
+            }
+        }
+        return left;
     }
 
     @Test

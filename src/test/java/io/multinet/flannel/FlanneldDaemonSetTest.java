@@ -57,7 +57,29 @@ class FlanneldDaemonSetTest {
         assertThat(c.getArgs()).containsExactly("--etcd-endpoints=https://e:2379", "--etcd-prefix=/multinet.io/networks/blue",
                 "--etcd-cafile=/etc/multinet/etcd-tls/ca.crt", "--etcd-certfile=/etc/multinet/etcd-tls/tls.crt",
                 "--etcd-keyfile=/etc/multinet/etcd-tls/tls.key", "--subnet-file=/run/flannel/networks/blue.env",
-                "--ip-masq", "--healthz-port=10300");
+                "--ip-masq", "--healthz-ip=127.0.0.1", "--healthz-port=10300", "--iptables-resync=1");
+    }
+
+    /** Issue 15: what lets several flanneld share a node, on the generated object. */
+    @Test
+    void severalFlanneldOnANodeDoNotStepOnEachOther() {
+        MultiNetwork n = Networks.flannel1();
+        var pod = FlanneldDaemonSet.desired(n, alloc(n), S).getSpec().getTemplate().getSpec();
+        var c = pod.getContainers().get(0);
+        assertThat(c.getArgs()).as("the shared chains are put back within a second of another flanneld's flush")
+                .contains("--iptables-resync=1", "--healthz-ip=127.0.0.1");
+        assertThat(c.getPorts()).singleElement().satisfies(p -> {
+            assertThat(p.getContainerPort()).isEqualTo(10300);
+            assertThat(p.getHostPort()).as("declared: the scheduler keeps two pods with this port off one node").isEqualTo(10300);
+        });
+        assertThat(c.getStartupProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+        assertThat(c.getStartupProbe().getFailureThreshold() * c.getStartupProbe().getPeriodSeconds()).as("kube mode may wait for the node list")
+                .isGreaterThanOrEqualTo(300);
+        assertThat(c.getLivenessProbe().getInitialDelaySeconds()).as("the startup probe holds liveness back").isNull();
+        assertThat(List.of(c.getStartupProbe(), c.getReadinessProbe(), c.getLivenessProbe())).allSatisfy(p ->
+                assertThat(p.getHttpGet().getHost()).isEqualTo("127.0.0.1"));
+        assertThat(pod.getDnsPolicy()).as("no wait on cluster DNS, which needs the pod network").isEqualTo("Default");
+        assertThat(NetConf.json(n.getSpec(), alloc(n))).contains("\"EnableNFTables\":false");
     }
 
     @Test
@@ -93,7 +115,7 @@ class FlanneldDaemonSetTest {
         assertThat(spec.getAutomountServiceAccountToken()).isTrue();
         assertThat(spec.getContainers().get(0).getEnv()).extracting(e -> e.getName()).contains("POD_NAME", "POD_NAMESPACE");
         assertThat(FlanneldDaemonSet.netConf(n, a, S).getData().get("net-conf.json"))
-                .isEqualTo("{\"Network\":\"172.96.0.0/16\",\"SubnetLen\":24,\"Backend\":{\"Type\":\"vxlan\",\"VNI\":1}}");
+                .isEqualTo("{\"Network\":\"172.96.0.0/16\",\"SubnetLen\":24,\"Backend\":{\"Type\":\"vxlan\",\"VNI\":4096},\"EnableNFTables\":false}");
     }
 
     @Test
@@ -105,10 +127,10 @@ class FlanneldDaemonSetTest {
         n.getSpec().backend.port = 4789;
         n.getSpec().backend.mtu = 1400;
         assertThat(NetConf.json(n.getSpec(), alloc(n))).isEqualTo("{\"Network\":\"10.1.0.0/16\",\"SubnetLen\":26,"
-                + "\"SubnetMin\":\"10.1.1.0\",\"SubnetMax\":\"10.1.9.0\",\"Backend\":{\"Type\":\"vxlan\",\"VNI\":1,\"Port\":4789,\"MTU\":1400}}");
+                + "\"SubnetMin\":\"10.1.1.0\",\"SubnetMax\":\"10.1.9.0\",\"Backend\":{\"Type\":\"vxlan\",\"VNI\":4096,\"Port\":4789,\"MTU\":1400},\"EnableNFTables\":false}");
         MultiNetwork w = Networks.network("w", "10.2.0.0/16");
         w.getSpec().backend.type = BackendType.WIREGUARD;
-        assertThat(NetConf.json(w.getSpec(), alloc(w))).isEqualTo("{\"Network\":\"10.2.0.0/16\",\"SubnetLen\":24,\"Backend\":{\"Type\":\"wireguard\"}}");
+        assertThat(NetConf.json(w.getSpec(), alloc(w))).isEqualTo("{\"Network\":\"10.2.0.0/16\",\"SubnetLen\":24,\"Backend\":{\"Type\":\"wireguard\"},\"EnableNFTables\":false}");
     }
 
     @Test

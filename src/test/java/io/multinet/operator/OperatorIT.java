@@ -570,4 +570,23 @@ class OperatorIT {
         eventually("the deletion finishes by itself", () -> h.get("flannel2") == null);
         assertThat(h.etcdKeys()).doesNotContainKey("/k8s/network2/config");
     }
+
+    /** Issue 15: a stock kube-flannel beside the kube-mode network is reported there, and only there. */
+    @Test
+    void aStockFlannelBesideTheKubeModeNetworkIsReported() throws Exception {
+        h.start();
+        h.apply(Networks.flannel1());
+        h.apply(Networks.flannel2());
+        eventually("running", () -> condition("flannel1", "Degraded") != null && condition("flannel2", "Degraded") != null);
+        client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName("kube-flannel")
+                .endMetadata().build()).create();
+        client.apps().daemonSets().inNamespace("kube-flannel").resource(new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder()
+                .withNewMetadata().withName("kube-flannel-ds").withNamespace("kube-flannel").endMetadata().withNewSpec().endSpec().build()).create();
+        eventually("reported", () -> is("flannel1", "Degraded", "True", "StockFlannelPresent"));
+        assertThat(condition("flannel1", "Degraded").getMessage()).contains("kube-flannel/kube-flannel-ds")
+                .contains("a kube-mode network replaces stock flannel");
+        assertThat(is("flannel2", "Degraded", "False", null)).as("an etcd-mode network is not concerned").isTrue();
+        client.apps().daemonSets().inNamespace("kube-flannel").withName("kube-flannel-ds").delete();
+        eventually("cleared", () -> is("flannel1", "Degraded", "False", null));
+    }
 }

@@ -66,7 +66,7 @@ class StatusAggregatorTest {
             }
         }
         return new StatusAggregator.Observed(plan, nodes, pods, new HashMap<>(pods), states, etcdError == null ? leases : null, etcdError, null,
-                List.of("default/flannel2-conf"), List.of(), List.of(), List.of());
+                List.of("default/flannel2-conf"), List.of(), List.of(), List.of(), null);
     }
 
     @Test
@@ -177,7 +177,7 @@ class StatusAggregatorTest {
         MultiNetwork n = Networks.network("bad", "10.1.0.1/16");
         Plan plan = NetworkPlanner.planAll(List.of(n), PlannerSettings.defaults()).get("bad");
         var o = new StatusAggregator.Observed(plan, List.of(node("a", true)), Map.of(), Map.of(), Map.of(), null, null, null,
-                List.of(), List.of(), List.of(), List.of());
+                List.of(), List.of(), List.of(), List.of(), null);
         MultiNetworkStatus st = StatusAggregator.aggregate(n, o, 100, "t");
         assertThat(st.allocated).isNull();
         assertThat(Conditions.find(st.conditions, "Degraded").orElseThrow().getMessage()).contains("spec.network: '10.1.0.1/16' has host bits set");
@@ -191,7 +191,7 @@ class StatusAggregatorTest {
         MultiNetwork n = Networks.network("quiet", "10.1.0.0/16");
         Plan plan = NetworkPlanner.planAll(List.of(n), PlannerSettings.defaults()).get("quiet");
         var o = new StatusAggregator.Observed(plan, List.of(), Map.of(), Map.of(), Map.of(), Map.of(), null, null,
-                List.of(), List.of(), List.of(), List.of("namespace 'team-x' (spec.attachment.namespaces) does not exist"));
+                List.of(), List.of(), List.of(), List.of("namespace 'team-x' (spec.attachment.namespaces) does not exist"), null);
         MultiNetworkStatus st = StatusAggregator.aggregate(n, o, 100, "t");
         assertThat(Conditions.find(st.conditions, "Ready").orElseThrow().getMessage())
                 .isEqualTo("no node matches the network's flanneld.nodeSelector; warning: namespace 'team-x' (spec.attachment.namespaces) does not exist");
@@ -204,7 +204,7 @@ class StatusAggregatorTest {
         second.getMetadata().setCreationTimestamp("2026-01-02T00:00:00Z");
         Plan full = NetworkPlanner.planAll(List.of(first, second), onePort).get("second");
         var o2 = new StatusAggregator.Observed(full, List.of(), Map.of(), Map.of(), Map.of(), null, null, null, List.of(), List.of(), List.of(),
-                List.of());
+                List.of(), null);
         assertThat(Conditions.find(StatusAggregator.aggregate(second, o2, 100, "t").conditions, "Degraded").orElseThrow().getReason())
                 .isEqualTo("CapacityExhausted");
     }

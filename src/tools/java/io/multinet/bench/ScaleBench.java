@@ -224,7 +224,7 @@ public final class ScaleBench {
                 var plan = io.multinet.api.v1alpha1.NetworkPlanner.planAll(List.of(m), io.multinet.api.v1alpha1.PlannerSettings.defaults())
                         .get(m.getMetadata().getName());
                 var st = io.multinet.operator.StatusAggregator.aggregate(m, new io.multinet.operator.StatusAggregator.Observed(plan, ns,
-                        pods, pods, states, leases, null, null, List.of("default/net" + n), List.of(), List.of(), List.of()), 100, "t");
+                        pods, pods, states, leases, null, null, List.of("default/net" + n), List.of(), List.of(), List.of(), null), 100, "t");
                 m.setStatus(st);
                 largest = Math.max(largest, Serialization.asJson(m).getBytes(StandardCharsets.UTF_8).length);
                 if (st.nodes.ready != nodes - 1) {

@@ -103,8 +103,9 @@ public class MultiNetworkSpec {
         }
 
         @Min(1)
-        @Max(16777215)
-        @JsonPropertyDescription("vxlan only: VNI (the device is flannel.<VNI>). Allocated when unset.")
+        @Max(9999999)
+        @JsonPropertyDescription("vxlan only: VNI (the device is flannel.<VNI>, at most 15 characters, so at most 9999999). Allocated"
+                + " when unset, from multinet.operator.vni-base (4096), away from stock flannel's VNI 1.")
         public Integer vni;
 
         @Min(1)
@@ -114,7 +115,8 @@ public class MultiNetworkSpec {
 
         @Min(576)
         @Max(9216)
-        @JsonPropertyDescription("MTU of the backend device; flannel derives it from the interface when unset.")
+        @JsonPropertyDescription("vxlan: the underlay MTU; the flannel.<VNI> device gets 50 less. Unset: from the interface."
+                + " host-gw has no device and takes none.")
         public Integer mtu;
     }
 

@@ -23,7 +23,13 @@ public final class NetworkPlanner {
     static final int MAX_NAME = 63 - "flanneld-".length();
     static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
     static final Pattern ETCD_PREFIX = Pattern.compile("/[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
-    static final long MAX_VNI = 16_777_215;
+    /**
+     * The highest VNI a flanneld can start with: the device is flannel.<VNI>, and the kernel allows
+     * 15 characters, so flannel.10000000 (16) cannot exist though VXLAN's 24 bits would allow it.
+     */
+    static final long MAX_VNI = 9_999_999;
+    /** The first VNI multinet allocates: see OperatorSettings.vniBase. */
+    public static final int DEFAULT_VNI_BASE = 4096;
 
     private NetworkPlanner() {
     }

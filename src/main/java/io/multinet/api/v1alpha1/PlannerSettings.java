@@ -16,6 +16,6 @@ public record PlannerSettings(
         boolean etcdEndpointsConfigured) {
 
     public static PlannerSettings defaults() {
-        return new PlannerSettings(io.multinet.HostPaths.SUBNET_FILE_DIR, io.multinet.HostPaths.FLANNEL_DATA_DIR, List.of(), 10300, 100, 1, true);
+        return new PlannerSettings(io.multinet.HostPaths.SUBNET_FILE_DIR, io.multinet.HostPaths.FLANNEL_DATA_DIR, List.of(), 10300, 100, NetworkPlanner.DEFAULT_VNI_BASE, true);
     }
 }

@@ -103,9 +103,19 @@ final class SpecJudge {
                     + " pods on it may shadow public addresses");
         }
         for (Cidr r : reserved) {
-            if (cidr.overlaps(r)) {
-                errors.add("spec.network: " + cidr + " overlaps reserved CIDR " + r + " (multinet.operator.reserved-cidrs)");
+            if (!cidr.overlaps(r)) {
+                continue;
             }
+            if (spec.subnetManager() == SubnetManager.KUBE) {
+                // a kube-mode network hands out the nodes' podCIDRs, so it must hold the cluster pod CIDR
+                // (which admins list in reserved-cidrs) whole: flanneld exits when a podCIDR lies outside
+                if (!(cidr.contains(r.base()) && cidr.contains(r.last()))) {
+                    errors.add("spec.network: " + cidr + " cuts through reserved CIDR " + r + " (multinet.operator.reserved-cidrs); a kube-mode"
+                            + " network must contain the cluster's pod CIDR whole, or not touch it");
+                }
+                continue;
+            }
+            errors.add("spec.network: " + cidr + " overlaps reserved CIDR " + r + " (multinet.operator.reserved-cidrs)");
         }
         if (len >= 1 && len <= 30 && len > cidr.prefix()) {
             Long min = checkBound("spec.subnetMin", spec.subnetMin, cidr, len);
@@ -183,6 +193,9 @@ final class SpecJudge {
         }
         if (b.port != null && (b.port < 1 || b.port > 65535)) {
             errors.add("spec.backend.port: " + b.port + " is out of range (1-65535)");
+        }
+        if (b.mtu != null && b.type == BackendType.HOST_GW) {
+            errors.add("spec.backend.mtu: host-gw creates no device, so flannel ignores an MTU; remove it (pods take the interface's)");
         }
         if (b.mtu != null && (b.mtu < 576 || b.mtu > 9216)) {
             errors.add("spec.backend.mtu: " + b.mtu + " is out of range (576-9216)");

@@ -63,6 +63,11 @@ class BadInputCatalogueTest {
                 new Case("this network", n -> n.getSpec().network = "0.0.0.0/8", "lies in \"this network\" space (0.0.0.0/8)", null),
                 new Case("link-local", n -> n.getSpec().network = "169.254.0.0/16", "lies in link-local space", null),
                 new Case("no network", n -> n.getSpec().network = null, "spec.network: is required", null),
+                new Case("an MTU for host-gw", n -> {
+                    n.getSpec().backend = new MultiNetworkSpec.Backend();
+                    n.getSpec().backend.type = BackendType.HOST_GW;
+                    n.getSpec().backend.mtu = 1400;
+                }, "spec.backend.mtu: host-gw creates no device, so flannel ignores an MTU", null),
                 selector("expression without operator", b -> b.addNewMatchExpression().withKey("team").endMatchExpression(),
                         "spec.attachment.namespaceSelector.matchExpressions[0].operator: is required"),
                 selector("unknown operator", b -> b.addNewMatchExpression().withKey("team").withOperator("Foo").endMatchExpression(),
@@ -120,6 +125,20 @@ class BadInputCatalogueTest {
         fresh.getSpec().etcd.prefix = "/k8s/p";
         Plan p = NetworkPlanner.planAll(List.of(old, fresh), PlannerSettings.defaults()).get("b");
         assertThat(p.errorMessage()).contains("clashes with network 'a' (being deleted: free once its deletion has completed)");
+    }
+
+    /** Issue 15: reserved-cidrs lists the cluster pod CIDR, which a kube-mode network must contain whole. */
+    @Test
+    void aKubeModeNetworkMustContainTheReservedPodCidrWhole() {
+        PlannerSettings reserved = new PlannerSettings("/d", "/e", List.of("172.96.0.0/16"), 10300, 100, 4096, true);
+        MultiNetwork kube = Networks.flannel1();
+        assertThat(NetworkPlanner.planAll(List.of(kube), reserved).get("flannel1").errors()).as("contains it whole").isEmpty();
+        kube.getSpec().network = "172.96.0.0/17";
+        assertThat(NetworkPlanner.planAll(List.of(kube), reserved).get("flannel1").errorMessage())
+                .contains("spec.network: 172.96.0.0/17 cuts through reserved CIDR 172.96.0.0/16");
+        MultiNetwork etcd = Networks.network("e", "172.96.0.0/16");
+        assertThat(NetworkPlanner.planAll(List.of(etcd), reserved).get("e").errorMessage())
+                .as("an etcd-mode network may not touch it").contains("overlaps reserved CIDR 172.96.0.0/16");
     }
 
     @Test

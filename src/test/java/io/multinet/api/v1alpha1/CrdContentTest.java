@@ -69,7 +69,7 @@ class CrdContentTest {
                 .containsExactlyInAnyOrder("\"etcd\"", "\"kube\"");
         JSONSchemaProps backend = spec.getProperties().get("backend");
         assertThat(backend.getProperties().get("type").getEnum()).hasSize(5);
-        assertThat(backend.getProperties().get("vni").getMaximum()).isEqualTo(16777215.0);
+        assertThat(backend.getProperties().get("vni").getMaximum()).isEqualTo(9999999.0);
         assertThat(spec.getProperties().get("network").getPattern()).isNotBlank();
         assertThat(spec.getProperties().get("default").getType()).isEqualTo("boolean");
     }

@@ -66,7 +66,7 @@ class NetworkPlannerTest {
             assertThat(a1.subnetFile).isEqualTo("/run/flannel/networks/flannel1.env");
             assertThat(a1.dataDir).isEqualTo("/var/lib/cni/flannel/flannel1");
             assertThat(a1.bridge).isEqualTo("mn-flannel1");
-            assertThat(a1.vni).isEqualTo(1);
+            assertThat(a1.vni).as("away from stock flannel's VNI 1").isEqualTo(NetworkPlanner.DEFAULT_VNI_BASE);
 
             Allocation a2 = p2.allocation();
             assertThat(a2.etcdPrefix).isEqualTo("/k8s/network2");
@@ -302,7 +302,7 @@ class NetworkPlannerTest {
             assertThat(plans.values().stream().map(p -> p.allocation().vni).distinct()).hasSize(5);
             assertThat(plans.values().stream().map(p -> p.allocation().healthzPort).distinct()).hasSize(5);
             assertThat(plans.values().stream().map(p -> p.allocation().bridge).distinct()).hasSize(5);
-            assertThat(plans.get("n0").allocation().vni).isEqualTo(1);
+            assertThat(plans.get("n0").allocation().vni).isEqualTo(NetworkPlanner.DEFAULT_VNI_BASE);
             assertThat(plans.get("n0").allocation().healthzPort).isEqualTo(10300);
         }
 
@@ -310,16 +310,16 @@ class NetworkPlannerTest {
         void explicitVniInUseIsRejected() {
             MultiNetwork a = created(network("a", "10.1.0.0/16"), "2026-01-01T00:00:00Z");
             MultiNetwork b = created(network("b", "10.2.0.0/16"), "2026-01-02T00:00:00Z");
-            b.getSpec().backend.vni = 1;
-            assertRejected(plan(a, b).get("b"), "spec.backend.vni: 1 is already used by network 'a'");
+            b.getSpec().backend.vni = NetworkPlanner.DEFAULT_VNI_BASE;
+            assertRejected(plan(a, b).get("b"), "spec.backend.vni: " + NetworkPlanner.DEFAULT_VNI_BASE + " is already used by network 'a'");
         }
 
         @Test
         void explicitVniIsSkippedByAllocation() {
             MultiNetwork a = created(network("a", "10.1.0.0/16"), "2026-01-01T00:00:00Z");
-            a.getSpec().backend.vni = 1;
+            a.getSpec().backend.vni = NetworkPlanner.DEFAULT_VNI_BASE;
             MultiNetwork b = created(network("b", "10.2.0.0/16"), "2026-01-02T00:00:00Z");
-            assertThat(plan(a, b).get("b").allocation().vni).isEqualTo(2);
+            assertThat(plan(a, b).get("b").allocation().vni).isEqualTo(NetworkPlanner.DEFAULT_VNI_BASE + 1);
         }
 
         @Test
@@ -335,8 +335,9 @@ class NetworkPlannerTest {
         @Test
         void vniOutOfRangeIsRejected() {
             MultiNetwork n = network("a", "10.1.0.0/16");
-            n.getSpec().backend.vni = 16_777_216;
-            assertRejected(planOne(n), "spec.backend.vni: 16777216 is out of range (1-16777215)");
+            // flannel.10000000 would be 16 characters, one more than the kernel allows
+            n.getSpec().backend.vni = 10_000_000;
+            assertRejected(planOne(n), "spec.backend.vni: 10000000 is out of range (1-9999999)");
         }
 
         @Test
@@ -495,13 +496,13 @@ class NetworkPlannerTest {
             MultiNetwork b = created(network("b", "10.2.0.0/16"), "2026-01-02T00:00:00Z");
             accept(a, b);
             Allocation bBefore = new Allocation(b.getStatus().allocated);
-            assertThat(bBefore.vni).isEqualTo(2);
+            assertThat(bBefore.vni).isEqualTo(NetworkPlanner.DEFAULT_VNI_BASE + 1);
 
             // a goes away, c arrives: b keeps VNI 2 and its port, c takes the freed values
             MultiNetwork c = created(network("c", "10.3.0.0/16"), "2026-01-03T00:00:00Z");
             Map<String, Plan> plans = plan(b, c);
             assertThat(plans.get("b").allocation()).isEqualTo(bBefore);
-            assertThat(plans.get("c").allocation().vni).isEqualTo(1);
+            assertThat(plans.get("c").allocation().vni).isEqualTo(NetworkPlanner.DEFAULT_VNI_BASE);
             assertThat(plans.get("c").allocation().healthzPort).isEqualTo(10300);
         }
 
@@ -575,7 +576,7 @@ class NetworkPlannerTest {
             n.getSpec().attachment.bridge = "br-new";
             n.getSpec().backend.vni = 42;
             assertThat(planOne(n).errorMessage()).contains("spec.attachment.bridge is immutable: it was mn-a and is now br-new",
-                    "spec.backend.vni is immutable: it was 1 and is now 42");
+                    "spec.backend.vni is immutable: it was " + NetworkPlanner.DEFAULT_VNI_BASE + " and is now 42");
         }
 
         @Test
