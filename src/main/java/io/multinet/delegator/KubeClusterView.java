@@ -104,7 +104,10 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
 
     /** The MultiNetwork marked default, once accepted by the operator; empty without one. */
     public Optional<MultiNetwork> defaultMultiNetwork() {
-        return networks.getStore().list().stream().filter(n -> n.getSpec() != null && n.getSpec().defaultNetwork)
+        // a default network being deleted takes no new pod: they fall back to the node's own primary CNI
+        // config, or wait, instead of holding the network (and its datapath on the node) past its deletion
+        return networks.getStore().list().stream().filter(n -> n.getMetadata().getDeletionTimestamp() == null)
+                .filter(n -> n.getSpec() != null && n.getSpec().defaultNetwork)
                 .filter(n -> n.getStatus() != null && n.getStatus().allocated != null
                         && Boolean.TRUE.equals(n.getStatus().allocated.defaultNetwork))
                 .findFirst();

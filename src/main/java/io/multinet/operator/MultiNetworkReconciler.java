@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
@@ -25,7 +24,6 @@ import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.quarkiverse.operatorsdk.annotations.CSVMetadata;
 import io.quarkiverse.operatorsdk.annotations.RBACRule;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -142,27 +140,8 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
         return EventSources.cached(ctx, type, name);
     }
 
-    /**
-     * One API write; a refusal (403, 422, a webhook, a quota) becomes a line in the Degraded condition
-     * naming the object, instead of an exception that leaves the status silent while JOSDK retries.
-     */
-    private <T> T api(String what, List<String> apiErrors, Supplier<T> call) {
-        try {
-            return call.get();
-        } catch (KubernetesClientException e) {
-            String message = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
-            apiErrors.add("cannot write " + what + ": " + (e.getCode() > 0 ? "HTTP " + e.getCode() + ": " : "") + message);
-            LOG.warnf("cannot write %s: %s", what, e.getMessage());
-            return null;
-        }
-    }
-
     private void ensure(HasMetadata want, List<? extends HasMetadata> cache, List<String> apiErrors) {
-        api(want.getKind() + " " + (want.getMetadata().getNamespace() == null ? "" : want.getMetadata().getNamespace() + "/")
-                + want.getMetadata().getName(), apiErrors, () -> {
-                    owned.ensure(want, cache);
-                    return null;
-                });
+        owned.ensureReporting(want, cache, apiErrors);
     }
 
     @Override
@@ -218,7 +197,7 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
                 ensure(flanneld, daemonSets, apiErrors);
             }
             Allocation accepted = a;
-            AttachmentReconciler.Result r = api("the NetworkAttachmentDefinitions of " + name, apiErrors, () -> attachments.reconcile(n,
+            AttachmentReconciler.Result r = OwnedObjects.reported("the NetworkAttachmentDefinitions of " + name, apiErrors, () -> attachments.reconcile(n,
                     accepted, cached(ctx, Namespace.class, EventSources.NAMESPACES),
                     cached(ctx, NetworkAttachmentDefinition.class, EventSources.NADS)));
             nads = r != null ? r : new AttachmentReconciler.Result(previousAttachments(n), List.of(), List.of());
@@ -249,23 +228,6 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
             metrics.statusWritten();
         }
         return UpdateControl.<MultiNetwork> noUpdate().rescheduleAfter(after);
-    }
-
-    /** Where kube-flannel's manifests put its DaemonSet (current and older releases). */
-    private static final List<String> STOCK_FLANNEL_NAMESPACES = List.of("kube-flannel", "kube-system");
-
-    /** A stock kube-flannel DaemonSet, as namespace/name, or null. */
-    private String stockFlannel() {
-        for (String ns : STOCK_FLANNEL_NAMESPACES) {
-            try {
-                if (client.apps().daemonSets().inNamespace(ns).withName("kube-flannel-ds").get() != null) {
-                    return ns + "/kube-flannel-ds";
-                }
-            } catch (KubernetesClientException e) {
-                LOG.debugf("cannot look for a stock flannel in %s: %s", ns, e.getMessage());
-            }
-        }
-        return null;
     }
 
     private static List<String> previousAttachments(MultiNetwork n) {
@@ -323,7 +285,7 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
         DaemonSet ds = a == null ? null : cached(ctx, DaemonSet.class, EventSources.DAEMONSETS).stream()
                 .filter(d -> d.getMetadata().getName().equals(NetworkNames.flanneldDaemonSet(name))).findFirst().orElse(null);
         return new StatusAggregator.Observed(plan, nodes, flanneld, delegator, states, leases, etcdError, ds, nads.attachments(),
-                nads.conflicts(), apiErrors, nads.notices(), a != null && a.subnetManager == SubnetManager.KUBE ? stockFlannel() : null);
+                nads.conflicts(), apiErrors, nads.notices(), a != null && a.subnetManager == SubnetManager.KUBE ? StockFlannel.find(client) : null);
     }
 
     static boolean selects(Map<String, String> selector, Node node) {

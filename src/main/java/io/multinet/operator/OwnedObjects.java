@@ -82,4 +82,28 @@ final class OwnedObjects {
     private static String annotation(HasMetadata h, String key) {
         return h.getMetadata().getAnnotations() == null ? null : h.getMetadata().getAnnotations().get(key);
     }
+
+    /**
+     * One API write; a refusal (403, 422, a webhook, a quota) becomes a line in the Degraded condition
+     * naming the object, instead of an exception that leaves the status silent while JOSDK retries.
+     */
+    static <T> T reported(String what, List<String> apiErrors, java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (KubernetesClientException e) {
+            String message = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getMessage();
+            apiErrors.add("cannot write " + what + ": " + (e.getCode() > 0 ? "HTTP " + e.getCode() + ": " : "") + message);
+            LOG.warnf("cannot write %s: %s", what, e.getMessage());
+            return null;
+        }
+    }
+
+    /** ensure(), a refusal reported into apiErrors (naming the object) instead of thrown. */
+    void ensureReporting(HasMetadata want, List<? extends HasMetadata> cache, List<String> apiErrors) {
+        reported(want.getKind() + " " + (want.getMetadata().getNamespace() == null ? "" : want.getMetadata().getNamespace() + "/")
+                + want.getMetadata().getName(), apiErrors, () -> {
+                    ensure(want, cache);
+                    return null;
+                });
+    }
 }
