@@ -261,6 +261,7 @@ class NodeDaemonTest {
         Files.writeString(Path.of(blue.subnetFile), new SubnetEnv("10.9.0.0/16", "10.9.3.1/24", 1450, true).render());
         String vxlan = "flannel." + blue.vni;
         node.ip("link", "add", vxlan, "type", "vxlan", "id", String.valueOf(blue.vni), "dev", "lo", "dstport", "8472");
+        node.ip("link", "set", vxlan, "up");
         node.ip("route", "add", "10.9.50.0/24", "dev", vxlan);
         node.ip("route", "add", "blackhole", "10.9.51.0/24");
         for (String[] rule : new String[][] { { "nat", "FLANNEL-POSTRTG", "10.9.0.0/16" }, { "nat", "FLANNEL-POSTRTG", "172.112.0.0/16" },
