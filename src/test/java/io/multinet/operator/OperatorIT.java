@@ -86,7 +86,7 @@ class OperatorIT {
         var c2 = ds2.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(c2.getArgs()).containsExactly("--etcd-endpoints=" + h.etcd.endpoint(), "--etcd-prefix=/k8s/network2",
                 "--subnet-file=/run/flannel/networks/flannel2.env", "--iface=eth1", "--ip-masq",
-                "--healthz-port=" + s2.allocated.healthzPort);
+                "--healthz-ip=127.0.0.1", "--healthz-port=" + s2.allocated.healthzPort, "--iptables-resync=1");
         var pod2 = ds2.getSpec().getTemplate().getSpec();
         assertThat(pod2.getHostNetwork()).isTrue();
         assertThat(pod2.getPriorityClassName()).isEqualTo("system-node-critical");
@@ -102,10 +102,10 @@ class OperatorIT {
         var c1 = flanneld("flannel1").getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(c1.getArgs()).containsExactly("--kube-subnet-mgr", "--net-config-path=/etc/kube-flannel/net-conf.json",
                 "--subnet-file=/run/flannel/networks/flannel1.env", "--iface=eth0", "--ip-masq",
-                "--healthz-port=" + s1.allocated.healthzPort);
+                "--healthz-ip=127.0.0.1", "--healthz-port=" + s1.allocated.healthzPort, "--iptables-resync=1");
         assertThat(s1.allocated.healthzPort).isNotEqualTo(s2.allocated.healthzPort);
         assertThat(client.configMaps().inNamespace(NS).withName("flanneld-flannel1-net-conf").get().getData().get("net-conf.json"))
-                .isEqualTo("{\"Network\":\"172.96.0.0/16\",\"SubnetLen\":24,\"Backend\":{\"Type\":\"vxlan\",\"VNI\":1}}");
+                .isEqualTo("{\"Network\":\"172.96.0.0/16\",\"SubnetLen\":24,\"Backend\":{\"Type\":\"vxlan\",\"VNI\":4096},\"EnableNFTables\":false}");
         assertThat(client.rbac().clusterRoles().withName("multinet-flanneld-flannel1").get().getRules())
                 .extracting(r -> r.getResources().get(0) + ":" + r.getVerbs())
                 .containsExactly("pods:[get]", "nodes:[get, list, watch]", "nodes/status:[patch]");
@@ -129,7 +129,7 @@ class OperatorIT {
         assertThat(s2.attachments).containsExactly("default/flannel2-conf");
 
         assertThat(h.etcdKeys()).containsExactly(Map.entry("/k8s/network2/config",
-                "{\"Network\":\"172.112.0.0/16\",\"SubnetLen\":24,\"Backend\":{\"Type\":\"host-gw\"}}"));
+                "{\"Network\":\"172.112.0.0/16\",\"SubnetLen\":24,\"Backend\":{\"Type\":\"host-gw\"},\"EnableNFTables\":false}"));
         assertThat(client.apps().daemonSets().inNamespace(NS).withName(NetworkNames.DELEGATOR_DAEMONSET).get())
                 .as("the delegator is rolled out with the networks").isNotNull();
         assertThat(is("flannel2", "Ready", "False", "NoNodes")).isTrue();
