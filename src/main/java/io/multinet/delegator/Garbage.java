@@ -78,7 +78,7 @@ final class Garbage {
             return false;
         }
         if (e.netnsId() != null) {
-            return !NetnsIdentity.of(e.netns()).filter(e.netnsId()::equals).isPresent();
+            return !NetnsIdentity.names(e.netns(), e.netnsId());
         }
         return !Files.exists(Path.of(e.netns()));
     }

@@ -83,6 +83,11 @@ final class NetnsIdentity {
         if (entry.netnsId() == null) {
             return path;
         }
-        return of(path).filter(entry.netnsId()::equals).isPresent() ? path : "";
+        return names(path, entry.netnsId()) ? path : "";
+    }
+
+    /** Whether the path still names the namespace of that identity (DEL and the garbage collector ask). */
+    static boolean names(String path, String identity) {
+        return of(path).filter(identity::equals).isPresent();
     }
 }

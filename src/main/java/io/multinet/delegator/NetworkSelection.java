@@ -135,15 +135,15 @@ public record NetworkSelection(String namespace, String name, String ifname, Lis
                 throw invalid("infiniband-guid '" + quote(guid) + "' is not an InfiniBand GUID (eight hex octets, colon separated; network "
                         + net + ")");
             }
-            JsonNode ports = typed(o, "portMappings", net);
+            JsonNode ports = typed(o, "portMappings");
             if (ports != null && (!ports.isArray() || !allObjects(ports))) {
                 throw invalid("\"portMappings\" must be a list of objects (network " + net + ")");
             }
-            JsonNode bandwidth = typed(o, "bandwidth", net);
+            JsonNode bandwidth = typed(o, "bandwidth");
             if (bandwidth != null && !bandwidth.isObject()) {
                 throw invalid("\"bandwidth\" must be an object (network " + net + ")");
             }
-            JsonNode cniArgs = typed(o, "cni-args", net);
+            JsonNode cniArgs = typed(o, "cni-args");
             if (cniArgs != null && !cniArgs.isObject()) {
                 throw invalid("\"cni-args\" must be an object of arguments (network " + net + ")");
             }
@@ -166,14 +166,14 @@ public record NetworkSelection(String namespace, String name, String ifname, Lis
     }
 
     /** A field that, when present and not null, holds some JSON value. */
-    private static JsonNode typed(ObjectNode o, String field, String net) {
+    private static JsonNode typed(ObjectNode o, String field) {
         JsonNode v = o.get(field);
         return v == null || v.isNull() ? null : v;
     }
 
     /** A string field: null when absent or null, an error when another type (numbers are not names). */
     private static String text(ObjectNode o, String field, String net) {
-        JsonNode v = typed(o, field, net);
+        JsonNode v = typed(o, field);
         if (v == null) {
             return null;
         }
@@ -184,7 +184,7 @@ public record NetworkSelection(String namespace, String name, String ifname, Lis
     }
 
     private static List<String> strings(ObjectNode o, String field, String net) {
-        JsonNode v = typed(o, field, net);
+        JsonNode v = typed(o, field);
         if (v == null) {
             return List.of();
         }
