@@ -21,7 +21,7 @@ done
 # Links the cluster made are created in its namespaces; none may appear in the machine's.
 while read -r l; do left+=("link $l in the machine's namespace"); done < <(ip -o link show | awk -F': ' '{print $2}' | grep -E '^(lan[01]|n[0-9]+-eth[01]|cni0|flannel\.|veth)' )
 for t in nat filter; do
-  while read -r c; do left+=("iptables $t chain $c in the machine's namespace"); done < <(iptables-legacy -t "$t" -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^(KUBE-|FLANNEL|CNI-)/ { print $2 }')
+  while read -r c; do left+=("iptables $t chain $c in the machine's namespace"); done < <(iptables-legacy -t "$t" -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^(KUBE-|FLANNEL|CNI-|MULTINET-)/ { print $2 }')
 done
 for h in "${NODE_HOST_DIRS[@]}"; do
   [ -d "/$h" ] && [ -n "$(ls -A "/$h" 2>/dev/null | grep -E 'multinet|e2e-bridge|flannel' )" ] && left+=("files of the cluster in /$h")

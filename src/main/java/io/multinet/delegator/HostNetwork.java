@@ -107,6 +107,27 @@ public final class HostNetwork {
         }
     }
 
+    /** The number of rules in a chain, or -1 when the chain does not exist. */
+    public int ruleCount(String table, String chain) {
+        Result r = run(iptables("-t", table, "-S", chain));
+        return r.exit() != 0 ? -1 : (int) r.output().lines().filter(l -> l.startsWith("-A ")).count();
+    }
+
+    /** Runs iptables with these arguments; whether it succeeded (-C: whether the rule exists). */
+    public boolean iptablesSucceeds(String... args) {
+        return run(iptables(args)).exit() == 0;
+    }
+
+    /** iptables-restore --noflush: the chains the input declares are replaced whole, each table in one commit. */
+    public void iptablesRestore(String input) {
+        List<String> cmd = new ArrayList<>(commandPrefix());
+        cmd.addAll(List.of("iptables-restore", "--noflush"));
+        Result r = run(cmd, input);
+        if (r.exit() != 0) {
+            throw new IllegalStateException("iptables-restore failed: " + r.output());
+        }
+    }
+
     private List<String> iptables(String... args) {
         List<String> cmd = new ArrayList<>(commandPrefix());
         cmd.add("iptables");
@@ -134,8 +155,17 @@ public final class HostNetwork {
     }
 
     private static Result run(List<String> cmd) {
+        return run(cmd, null);
+    }
+
+    private static Result run(List<String> cmd, String stdin) {
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            try (var in = p.getOutputStream()) {
+                if (stdin != null) {
+                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                }
+            }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             return new Result(p.waitFor(), out);
         } catch (IOException e) {

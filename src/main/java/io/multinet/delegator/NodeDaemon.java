@@ -28,7 +28,7 @@ import io.quarkus.runtime.StartupEvent;
 
 /**
  * The node role's lifecycle: at start it installs the shim, serves CNI on the unix socket and
- * starts the refresh (conflist, readiness, node state, deleted networks) and the garbage collector;
+ * starts the refresh (conflist, readiness, node state, deleted networks, the kept flannel rules) and the garbage collector;
  * at stop it takes its files off the node when, and only when, multinet is being uninstalled. The
  * work itself lives in the classes it wires together. Nothing here starts in the operator role.
  */
@@ -55,6 +55,7 @@ public class NodeDaemon {
     private NodeCniFiles files;
     private NodeStateReporter reporter;
     private DeletedNetworks deleted;
+    private FlannelRuleMirror flannelRules;
     private SocketServer server;
     private ScheduledExecutorService scheduler;
 
@@ -75,6 +76,7 @@ public class NodeDaemon {
                 new DelegatorMetrics(registry));
         reporter = new NodeStateReporter(client, nodeName, host, settings.attachmentsReportInterval());
         deleted = new DeletedNetworks(host, settings.ipamDataDir());
+        flannelRules = new FlannelRuleMirror(host);
         server = new SocketServer(files.socketPath(), 16, new CniEndpoint(delegator, readiness)::serve);
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "node-refresh");
@@ -94,6 +96,7 @@ public class NodeDaemon {
         }
         if (config.role() == Role.NODE && files != null && uninstalling()) {
             files.removeFromNode();
+            flannelRules.remove();
         }
         if (server != null) {
             server.close();
@@ -163,5 +166,6 @@ public class NodeDaemon {
         reporter.report(new NodeStateReporter.Delegator(version, readiness.ready(), readiness.reason(),
                 files.conflistWritten() ? files.conflistPath().toString() : null, def.orElse(null)), networks, attachments,
                 delegator.lastErrors());
+        flannelRules.keep(FlannelRuleMirror.leases(networks)); // last: a node without iptables-restore still reports its state
     }
 }

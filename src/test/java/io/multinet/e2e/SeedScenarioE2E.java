@@ -251,9 +251,10 @@ class SeedScenarioE2E {
                 "--field-selector=spec.nodeName=node1", "-o", "name").strip();
         assertTrue(pod.startsWith("pod/"), pod);
 
-        // Issue 15: every flanneld flushes the chains all flanneld share when it starts, so flannel1 loses its
-        // masquerade until its own flanneld resyncs. A pod on flannel1 opens new connections out to the fabric
-        // (which has no route back to pod addresses: only masqueraded ones can work) all through the restart.
+        // Issue 15: every flanneld flushes the chains all flanneld share when it starts, so flannel1 would lose
+        // its masquerade until its own flanneld resyncs; the node daemon keeps the same rules in chains of its
+        // own. A pod on flannel1 opens new connections out to the fabric, which has no route back to pod
+        // addresses: only masqueraded ones can work.
         java.util.Set<String> sources = java.util.concurrent.ConcurrentHashMap.newKeySet();
         var server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(FABRIC_LAN0, 0), 0);
         server.createContext("/", ex -> {
@@ -265,8 +266,40 @@ class SeedScenarioE2E {
         server.start();
         try {
             // busybox's nc (its wget crashes in this build); each attempt is a new connection, so a new NAT decision
-            String loop = "i=0; while [ $i -lt 300 ]; do if printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 1 " + FABRIC_LAN0 + " "
-                    + server.getAddress().getPort() + " | grep -q ok; then echo ok; else echo fail; fi; i=$((i+1)); sleep 0.1; done";
+            String connect = "if printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 1 " + FABRIC_LAN0 + " " + server.getAddress().getPort()
+                    + " | grep -q ok; then echo ok; else echo fail; fi";
+            java.util.function.IntFunction<List<String>> connections = n -> TestCluster.kubectl("exec", "-n", PODS, "busybox1-node1", "--",
+                    "sh", "-c", "i=0; while [ $i -lt " + n + " ]; do " + connect + "; i=$((i+1)); done").lines().filter(l -> !l.isBlank()).toList();
+            assertEquals(List.of("ok"), connections.apply(1), "flannel1 masquerades out");
+
+            // the kept rules say what flanneld's say: the same rules, in chains of their own (the nodes run legacy iptables)
+            String nat = onNode("node1", "iptables-legacy-save", "-t", "nat");
+            assertEquals(chainRules(nat, "FLANNEL-POSTRTG"), chainRules(nat, "MULTINET-POSTRTG"), "the kept nat rules are flanneld's");
+            String filter = onNode("node1", "iptables-legacy-save", "-t", "filter");
+            assertEquals(chainRules(filter, "FLANNEL-FWD"), chainRules(filter, "MULTINET-FWD"), "the kept forward rules are flanneld's");
+
+            // Deterministically, with nobody to put rules back: flannel1's flanneld and the node daemon on node1 are
+            // stopped (SIGSTOP, a few seconds, well inside their probes' failure thresholds) around the flushes.
+            String subnetFile = TestCluster.kubectl("get", "mnet", "flannel1", "-o", "jsonpath={.status.allocated.subnetFile}");
+            List<Long> flanneld = processesOnNode("node1", "--subnet-file=" + subnetFile);
+            List<Long> daemon = processesOnNode("node1", "MULTINET_ROLE=node");
+            assertEquals(1, flanneld.size(), "flannel1's flanneld on node1: " + flanneld);
+            assertTrue(!daemon.isEmpty(), "the node daemon on node1");
+            try {
+                signal("STOP", flanneld);
+                onNode("node1", "iptables-legacy", "-t", "nat", "-F", "FLANNEL-POSTRTG"); // what any flanneld's start does
+                assertEquals(List.of("ok", "ok", "ok"), connections.apply(3), "flannel's chain flushed: the kept rules masquerade");
+                signal("STOP", daemon);
+                onNode("node1", "iptables-legacy", "-t", "nat", "-F", "MULTINET-POSTRTG");
+                assertEquals(List.of("fail"), connections.apply(1), "without either chain the connection leaves un-masqueraded and fails");
+            } finally {
+                signal("CONT", daemon);
+                signal("CONT", flanneld);
+            }
+            TestCluster.await("masquerade back on node1", Duration.ofSeconds(30), () -> connections.apply(1).equals(List.of("ok")));
+
+            // and a real restart: flannel2's flanneld pod replaced while flannel1's pod connects out all through it
+            String loop = "i=0; while [ $i -lt 300 ]; do " + connect + "; i=$((i+1)); sleep 0.1; done";
             var probes = java.util.concurrent.CompletableFuture.supplyAsync(() -> TestCluster.kubectl("exec", "-n", PODS, "busybox1-node1",
                     "--", "sh", "-c", loop));
             TestCluster.await("connections out from flannel1 flowing", Duration.ofSeconds(30), () -> !sources.isEmpty());
@@ -275,8 +308,8 @@ class SeedScenarioE2E {
             List<String> results = probes.get(3, java.util.concurrent.TimeUnit.MINUTES).lines().filter(l -> !l.isBlank()).toList();
             long failed = results.stream().filter("fail"::equals).count();
             System.out.println("masquerade gap while flannel2's flanneld restarted on node1: " + failed + " of " + results.size()
-                    + " new connections from a flannel1 pod failed (flanneld --iptables-resync=1)");
-            assertEquals(List.of("ok", "ok", "ok", "ok", "ok"), results.subList(results.size() - 5, results.size()), "masquerade is back");
+                    + " new connections from a flannel1 pod failed (flanneld --iptables-resync=1, with the node daemon's kept rules)");
+            assertEquals(0, failed, "no connection lost its masquerade while another network's flanneld restarted: " + results);
             assertEquals(java.util.Set.of(nodeLan0("node1")), sources,
                     "every connection that arrived was masqueraded to node1's address");
         } finally {
@@ -284,6 +317,42 @@ class SeedScenarioE2E {
         }
         pingTwins("after flanneld of flannel2 on node1 was replaced");
         freshPairWorks("flanneld");
+    }
+
+    /**
+     * A chain's rules from iptables-save, without the chain's name and comments, as a set: flannel's
+     * chain holds them in the order the networks' flanneld started, the kept chain puts returns first.
+     */
+    static java.util.SortedSet<String> chainRules(String save, String chain) {
+        return save.lines().filter(l -> l.startsWith("-A " + chain + " "))
+                .map(l -> l.substring(("-A " + chain + " ").length()).replaceAll("-m comment --comment (\"[^\"]*\"|\\S+) ", ""))
+                .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+    }
+
+    /** The processes in a node's network namespace whose command line or environment holds the text. */
+    static List<Long> processesOnNode(String node, String text) throws java.io.IOException {
+        String netns = "net:[" + Files.getAttribute(Path.of("/run/netns", TestCluster.nodeNetns(node)), "unix:ino") + "]";
+        List<Long> out = new java.util.ArrayList<>();
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(d -> d.getFileName().toString().matches("[0-9]+")).toList()) {
+                try {
+                    if (!Files.readSymbolicLink(p.resolve("ns/net")).toString().equals(netns)) {
+                        continue;
+                    }
+                    String seen = new String(Files.readAllBytes(p.resolve("cmdline"))) + "\0" + new String(Files.readAllBytes(p.resolve("environ")));
+                    if (java.util.Arrays.asList(seen.split("\0")).stream().anyMatch(w -> w.equals(text) || w.startsWith(text + " "))) {
+                        out.add(Long.parseLong(p.getFileName().toString()));
+                    }
+                } catch (java.io.IOException e) {
+                    // gone meanwhile, or a kernel thread
+                }
+            }
+        }
+        return out;
+    }
+
+    static void signal(String signal, List<Long> pids) {
+        pids.forEach(pid -> TestCluster.command("kill", "-" + signal, String.valueOf(pid)));
     }
 
     /** The fabric's address on lan0: outside every pod network, with no route back to pod addresses. */
@@ -504,9 +573,9 @@ class SeedScenarioE2E {
             if (!routes.isEmpty()) {
                 left.add("routes " + routes);
             }
-            // flanneld's own chains only: kube-proxy names the cluster CIDR (172.96.0.0/16) in rules of its own
+            // flanneld's chains and the node daemon's copies only: kube-proxy names the cluster CIDR (172.96.0.0/16) in rules of its own
             for (String rule : onNode(node, "xtables-legacy-multi", "iptables-save").split("\n")) {
-                if (rule.startsWith("-A FLANNEL-") && rule.contains(cidr)) {
+                if ((rule.startsWith("-A FLANNEL-") || rule.startsWith("-A MULTINET-")) && rule.contains(cidr)) {
                     left.add("iptables " + rule);
                 }
             }
