@@ -66,6 +66,16 @@ class RoleTest {
         assertThat(PrometheusText.value(text, "multinet_etcd_operation_duration_seconds_count", Map.of("operation", "list"))).isGreaterThanOrEqualTo(1.0);
         assertThat(PrometheusText.has(text, "multinet_etcd_operation_duration_seconds_bucket")).isTrue();
         assertThat(text).as("the Java Operator SDK's own reconciliation metrics").contains("operator_sdk_reconciliations_");
+        // docs/metrics.md: every operator series it lists is served, those whose labels are known up front before any use
+        for (io.multinet.testing.Docs.Metric m : io.multinet.testing.Docs.metrics("## Operator")) {
+            assertThat(io.multinet.testing.Docs.scraped(text, m.name())).as("documented series " + m.name()).isTrue();
+        }
+        assertThat(PrometheusText.samples(text)).as("no deletion waited here: the series exist at 0 all the same")
+                .anyMatch(x -> x.name().equals("multinet_deletion_retries_total") && "EtcdUnavailable".equals(x.labels().get("reason")) && x.value() == 0)
+                .anyMatch(x -> x.name().equals("multinet_etcd_operations_total") && "delete".equals(x.labels().get("operation"))
+                        && "error".equals(x.labels().get("result")) && x.value() == 0);
+        assertThat(PrometheusText.samples(text)).as("the SDK's series carry the resource's group, version and kind")
+                .anyMatch(x -> x.name().startsWith("operator_sdk_") && "MultiNetwork".equalsIgnoreCase(x.labels().getOrDefault("kind", "")));
     }
 
     String scrape() {

@@ -19,6 +19,9 @@ public class CniException extends RuntimeException {
     /** multinet's own: the pod or its selection is not acceptable (annotation, NAD). */
     public static final int INVALID_SELECTION = 101;
     public static final int NOT_AVAILABLE = 50;
+    /** Every code multinet answers with (a delegate's own code travels in the message of 100). */
+    public static final java.util.List<Integer> CODES = java.util.List.of(INCOMPATIBLE_VERSION, UNSUPPORTED_FIELD, UNKNOWN_CONTAINER,
+            INVALID_ENV, IO_FAILURE, DECODE_FAILURE, INVALID_CONFIG, TRY_AGAIN_LATER, NOT_AVAILABLE, DELEGATE_FAILED, INVALID_SELECTION);
 
     private final int code;
     private final String details;

@@ -48,7 +48,6 @@ public class Delegator {
 
     private static final Logger LOG = Logger.getLogger(Delegator.class);
     private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
-    private static final List<String> COMMANDS = List.of("ADD", "DEL", "CHECK", "STATUS", "GC", "VERSION");
 
     private final ClusterView cluster;
     private final PluginRunner runner;
@@ -106,7 +105,7 @@ public class Delegator {
     /** Handles one request; returns what goes to the runtime's stdout on success. */
     public byte[] handle(CniRequest req) {
         String command = req.command() == null ? "" : req.command();
-        return metrics.request(COMMANDS.contains(command) ? command : "other", () -> dispatch(req, command));
+        return metrics.request(DelegatorMetrics.COMMAND_LABELS.contains(command) ? command : "other", () -> dispatch(req, command));
     }
 
     private byte[] dispatch(CniRequest req, String command) {

@@ -1,5 +1,6 @@
 package io.multinet.delegator;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -8,6 +9,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.multinet.cni.CniException;
 
 /**
  * The delegator's metrics, served on the daemon's TCP port (never the CNI socket). Labels are
@@ -24,6 +26,36 @@ public class DelegatorMetrics {
         Gauge.builder("multinet.cni.attachments", attachments, m -> m.values().stream().mapToInt(Integer::intValue).sum())
                 .description("interfaces attached to pods on this node").register(registry);
         Gauge.builder("multinet.cni.cache.entries", attachments, Map::size).description("containers in the DEL cache").register(registry);
+        // Every series whose labels are known up front exists from the start, at 0: a series born with
+        // its first increment hides that increment from rate() and increase(), so the first error of a
+        // kind would never alert. Networks and plugin types are not known up front; theirs appear on use.
+        for (String command : COMMAND_LABELS) {
+            for (String result : RESULTS) {
+                requests(command, result);
+            }
+        }
+        TIMED.forEach(this::requestDuration);
+        CniException.CODES.forEach(this::errors);
+    }
+
+    /** The command label: what the daemon serves, and "other" for anything else a client sends. */
+    static final List<String> COMMAND_LABELS = List.of("ADD", "DEL", "CHECK", "STATUS", "GC", "VERSION", "other");
+    private static final List<String> RESULTS = List.of("success", "error");
+    /** Commands whose whole latency is timed (the others answer from memory). */
+    private static final List<String> TIMED = List.of("ADD", "DEL", "CHECK");
+
+    private Counter requests(String command, String result) {
+        return Counter.builder("multinet.cni.requests").description("CNI requests by command and result").tags("command", command, "result", result)
+                .register(registry);
+    }
+
+    private Timer requestDuration(String command) {
+        return Timer.builder("multinet.cni.request.duration").description("CNI request latency").tags("command", command)
+                .publishPercentileHistogram().register(registry);
+    }
+
+    private Counter errors(int code) {
+        return Counter.builder("multinet.cni.errors").description("CNI errors by code").tags("code", String.valueOf(code)).register(registry);
     }
 
     public MeterRegistry registry() {
@@ -43,20 +75,17 @@ public class DelegatorMetrics {
         String result = "success";
         try {
             return call.get();
-        } catch (io.multinet.cni.CniException e) {
+        } catch (CniException e) {
             result = "error";
-            Counter.builder("multinet.cni.errors").description("CNI errors by code").tags("code", String.valueOf(e.code()))
-                    .register(registry).increment();
+            errors(e.code()).increment();
             throw e;
         } catch (RuntimeException e) {
             result = "error";
             throw e;
         } finally {
-            Counter.builder("multinet.cni.requests").description("CNI requests by command and result").tags("command", command, "result", result)
-                    .register(registry).increment();
-            if (command.equals("ADD") || command.equals("DEL") || command.equals("CHECK")) {
-                sample.stop(Timer.builder("multinet.cni.request.duration").description("CNI request latency")
-                        .tags("command", command).publishPercentileHistogram().register(registry));
+            requests(command, result).increment();
+            if (TIMED.contains(command)) {
+                sample.stop(requestDuration(command));
             }
         }
     }

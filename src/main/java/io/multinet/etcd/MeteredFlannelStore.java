@@ -17,6 +17,24 @@ public class MeteredFlannelStore implements FlannelStore {
     public MeteredFlannelStore(FlannelStore delegate, MeterRegistry registry) {
         this.delegate = delegate;
         this.registry = registry;
+        // every series exists from the start, at 0, so the first etcd error is seen by rate()
+        for (String operation : OPERATIONS) {
+            duration(operation);
+            operations(operation, "success");
+            operations(operation, "error");
+        }
+    }
+
+    static final java.util.List<String> OPERATIONS = java.util.List.of("get", "put", "list", "delete");
+
+    private Timer duration(String operation) {
+        return Timer.builder("multinet.etcd.operation.duration").description("etcd operation latency").tags("operation", operation)
+                .publishPercentileHistogram().register(registry);
+    }
+
+    private Counter operations(String operation, String result) {
+        return Counter.builder("multinet.etcd.operations").description("etcd operations by result").tags("operation", operation, "result", result)
+                .register(registry);
     }
 
     private <T> T measure(String operation, Supplier<T> call) {
@@ -28,10 +46,8 @@ public class MeteredFlannelStore implements FlannelStore {
             result = "error";
             throw e;
         } finally {
-            sample.stop(Timer.builder("multinet.etcd.operation.duration").description("etcd operation latency")
-                    .tags("operation", operation).publishPercentileHistogram().register(registry));
-            Counter.builder("multinet.etcd.operations").description("etcd operations by result").tags("operation", operation, "result", result)
-                    .register(registry).increment();
+            sample.stop(duration(operation));
+            operations(operation, result).increment();
         }
     }
 

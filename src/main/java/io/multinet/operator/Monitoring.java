@@ -10,7 +10,8 @@ import io.multinet.NetworkNames;
 /**
  * Prometheus Operator objects for multinet: a ServiceMonitor for the operator, a PodMonitor for
  * the delegator pods, and the alerting rules. Pure builders; MonitoringInstaller creates them where
- * the Prometheus Operator's CRDs exist, and the OLM bundle carries the same objects.
+ * the Prometheus Operator's CRDs exist (the OLM bundle carries none: they would make the Prometheus
+ * Operator a condition of installing).
  */
 public final class Monitoring {
 
@@ -23,9 +24,14 @@ public final class Monitoring {
     public record Alert(String name, String expr, String forDuration, String severity, String summary) {
     }
 
-    public static final List<Alert> ALERTS = List.of(
-            new Alert("MultinetOperatorDown", "absent(up{job=\"" + OPERATOR_SERVICE + "\",namespace=\"multinet-system\"} == 1)", "5m",
-                    "critical", "The multinet operator is down: MultiNetworks are neither kept nor reported."),
+    /** The alerts of an operator installed in this namespace (its Service's scrape job carries it). */
+    public static List<Alert> alerts(String namespace) {
+        return List.of(new Alert("MultinetOperatorDown", "absent(up{job=\"" + OPERATOR_SERVICE + "\",namespace=\"" + namespace + "\"} == 1)", "5m",
+                "critical", "The multinet operator is down: MultiNetworks are neither kept nor reported."));
+    }
+
+    /** The alerts that hold wherever the operator runs. */
+    static final List<Alert> ALERTS = List.of(
             new Alert("MultiNetworkNotReady", "multinet_network_ready == 0", "10m", "warning",
                     "MultiNetwork {{ $labels.network }} has not been Ready for 10 minutes."),
             new Alert("MultiNetworkNodesNotReady", "sum by (network, reason) (multinet_network_nodes_not_ready) > 0", "15m", "warning",
@@ -60,7 +66,7 @@ public final class Monitoring {
     }
 
     public static GenericKubernetesResource prometheusRule(String namespace) {
-        List<Map<String, Object>> rules = ALERTS.stream().map(a -> Map.<String, Object> of("alert", a.name(), "expr", a.expr(),
+        List<Map<String, Object>> rules = java.util.stream.Stream.concat(alerts(namespace).stream(), ALERTS.stream()).map(a -> Map.<String, Object> of("alert", a.name(), "expr", a.expr(),
                 "for", a.forDuration(), "labels", Map.of("severity", a.severity()), "annotations", Map.of("summary", a.summary()))).toList();
         return base("PrometheusRule", "multinet", namespace)
                 .addToAdditionalProperties("spec", Map.of("groups", List.of(Map.of("name", "multinet", "rules", rules)))).build();

@@ -50,7 +50,7 @@ final class NetworkCleanup {
                 .withLabel(NetworkNames.LABEL_COMPONENT, NetworkNames.COMPONENT_FLANNELD).list().getItems().isEmpty();
         boolean dsLeft = client.apps().daemonSets().inNamespace(ns).withName(NetworkNames.flanneldDaemonSet(name)).get() != null;
         if (podsLeft || dsLeft) {
-            metrics.deletionWaiting("FlanneldRunning");
+            metrics.deletionWaiting(OperatorMetrics.FLANNELD_RUNNING);
             return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(1));
         }
         for (NetworkAttachmentDefinition nad : client.resources(NetworkAttachmentDefinition.class).inAnyNamespace()
@@ -72,7 +72,7 @@ final class NetworkCleanup {
                 long deleted = store.deletePrefix(etcd.of(n), a.etcdPrefix + "/");
                 LOG.infof("network %s deleted: nothing is left under %s/ (this pass removed %d keys)", name, a.etcdPrefix, deleted);
             } catch (EtcdUnavailableException e) {
-                metrics.deletionWaiting("EtcdUnavailable");
+                metrics.deletionWaiting(OperatorMetrics.ETCD_UNAVAILABLE);
                 String message = "the deletion is waiting: cannot remove etcd prefix " + a.etcdPrefix + "/ (" + e.getMessage() + "). Fix the"
                         + " etcd endpoint or its Secret and the deletion finishes by itself; or remove the finalizer by hand (docs/operator.md),"
                         + " which leaves the keys under " + a.etcdPrefix + "/ in etcd";

@@ -33,6 +33,18 @@ public class OperatorMetrics {
             Gauge.builder("multinet.networks", readiness, m -> m.values().stream().filter(v -> v == Boolean.parseBoolean(ready)).count())
                     .description("MultiNetworks by Ready state").tags("ready", ready).register(registry);
         }
+        // at 0 from the start: a series born with its first increment hides that increment from rate()
+        DELETION_WAIT_REASONS.forEach(this::deletionRetries);
+    }
+
+    /** Why a deletion waits: its flanneld pods still run, or etcd (or its Secret) cannot be reached. */
+    public static final String FLANNELD_RUNNING = "FlanneldRunning";
+    public static final String ETCD_UNAVAILABLE = "EtcdUnavailable";
+    static final java.util.List<String> DELETION_WAIT_REASONS = java.util.List.of(FLANNELD_RUNNING, ETCD_UNAVAILABLE);
+
+    private Counter deletionRetries(String reason) {
+        return Counter.builder("multinet.deletion.retries").description("Deletions that had to wait and will be retried").tags("reason", reason)
+                .register(registry);
     }
 
     public MeterRegistry registry() {
@@ -48,8 +60,7 @@ public class OperatorMetrics {
      * its Secret) cannot be reached. A rate that stays above zero is a deletion that is stuck.
      */
     public void deletionWaiting(String reason) {
-        Counter.builder("multinet.deletion.retries").description("Deletions that had to wait and will be retried").tags("reason", reason)
-                .register(registry).increment();
+        deletionRetries(reason).increment();
     }
 
     /** Records what a network's status says; reasons no node has any more drop to 0. */

@@ -89,7 +89,19 @@ class NodeDaemonTest {
     void theNodeRoleDoesNotStartTheOperatorAndServesMetrics() {
         assertThat(lifecycle.operatorReady()).isFalse();
         given().get("/q/health/ready").then().body("checks[0].name", org.hamcrest.Matchers.equalTo("multinet-node"));
-        given().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"));
+        String text = given().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes")).extract().asString();
+        // docs/metrics.md: every delegator series whose labels are known up front is served before any use
+        for (io.multinet.testing.Docs.Metric m : io.multinet.testing.Docs.metrics("## Delegator (per node)")) {
+            if (!m.fromFirstUse()) {
+                assertThat(io.multinet.testing.Docs.scraped(text, m.name())).as("documented series " + m.name()).isTrue();
+            }
+        }
+        assertThat(io.multinet.testing.PrometheusText.samples(text)).as("an error code no test provokes, at 0 from the start")
+                .anyMatch(x -> x.name().equals("multinet_cni_errors_total") && "50".equals(x.labels().get("code")));
+        assertThat(io.multinet.testing.PrometheusText.samples(text)).as("every command and result")
+                .filteredOn(x -> x.name().equals("multinet_cni_requests_total")).hasSize(14);
+        assertThat(io.multinet.testing.PrometheusText.samples(text).stream().filter(x -> x.name().equals("multinet_etcd_operations_total")))
+                .as("no etcd series in the node role").isEmpty();
     }
 
     @AfterAll

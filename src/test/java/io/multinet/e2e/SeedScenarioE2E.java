@@ -219,6 +219,83 @@ class SeedScenarioE2E {
                 "-o", "jsonpath={.status.conditions[?(@.type==\"Degraded\")].status}").equals("False"));
     }
 
+    /**
+     * Issue 23: the README's "Run the operator against a real cluster", as written. The operator in the
+     * cluster is scaled away with the README's own lines, the built jar runs on this machine with the
+     * settings the README names (etcd endpoints and TLS Secret as environment variables), takes the
+     * Lease, and brings a new etcd-mode network to Ready on both nodes and deletes it again. Then the
+     * work goes back to the Deployment, as the README says.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(9)
+    void theReadmesOperatorOnThisMachineTakesOverAndGivesBack() throws Exception {
+        List<String> lines = TestCluster.documented("README.md", "local-operator");
+        String run = lines.get(lines.size() - 1);
+        assertTrue(run.startsWith("java -jar target/quarkus-app/quarkus-run.jar"), "the README's last line starts the operator: " + run);
+        // the build line is the README's too, but this tier runs from the very build it would redo
+        List<String> handOver = lines.subList(0, lines.size() - 1).stream().filter(l -> !l.startsWith("mvn ")).toList();
+        System.out.println(TestCluster.runShell(handOver, "README.md's local-operator commands"));
+        assertEquals("0", TestCluster.kubectl("get", "deploy", "-n", NS, "multinet", "-o", "jsonpath={.spec.replicas}"));
+        assertEquals("", TestCluster.kubectl("get", "pods", "-n", NS, "-l", "app.kubernetes.io/name=multinet", "-o", "name").strip(),
+                "no operator pod left in the cluster");
+
+        Path log = work.resolve("local-operator.log");
+        ProcessBuilder pb = TestCluster.adminShell("exec " + run).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("MULTINET_OPERATOR_ETCD_ENDPOINTS", TestCluster.flannelEtcd());
+        pb.environment().put("MULTINET_OPERATOR_ETCD_TLS_SECRET", "flannel2-etcd-tls");
+        Process operator = pb.start();
+        Path net = work.resolve("flannel3.yaml");
+        try {
+            TestCluster.await("the local operator serves health on localhost:8080", Duration.ofMinutes(2), () -> {
+                assertTrue(operator.isAlive(), "the local operator exited: " + tail(log));
+                return TestCluster.exec(new ProcessBuilder("curl", "-sf", "http://localhost:8080/q/health/ready"), null, Duration.ofSeconds(10))
+                        .exit() == 0;
+            });
+            // a network that names no etcd endpoint: the operator's settings supply it
+            Files.writeString(net, """
+                    apiVersion: multinet.io/v1alpha1
+                    kind: MultiNetwork
+                    metadata: {name: flannel3}
+                    spec:
+                      network: 172.140.0.0/16
+                      backend: {type: host-gw}
+                      etcd: {prefix: /k8s/network3}
+                      flanneld: {iface: [eth1]}
+                    """);
+            TestCluster.kubectl("apply", "-f", net.toString());
+            TestCluster.await("flannel3 Ready on both nodes, reconciled by the operator on this machine", Duration.ofMinutes(4),
+                    () -> TestCluster.kubectl("get", "mnet", "flannel3", "-o", "jsonpath={.status.nodes.summary}").equals("2/2")
+                            && TestCluster.kubectl("get", "mnet", "flannel3", "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}")
+                                    .equals("True"));
+            assertTrue(Files.readString(log).contains("flannel3"), "the local process did the work: " + tail(log));
+            try (var etcd = new JetcdFlannelStore(Duration.ofSeconds(10))) {
+                assertEquals(2, etcd.list(etcdTarget, "/k8s/network3/subnets/").size(), "a lease per node under the new prefix");
+                TestCluster.kubectl("delete", "-f", net.toString(), "--wait=true", "--timeout=180s");
+                assertEquals(Map.of(), etcd.list(etcdTarget, "/k8s/network3/"), "its deletion removed its keys");
+            }
+        } finally {
+            operator.destroy();
+            if (!operator.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                operator.destroyForcibly();
+            }
+            TestCluster.kubectl("delete", "-f", net.toString(), "--ignore-not-found", "--wait=false");
+            // "give the work back", as the README says
+            TestCluster.kubectl("scale", "-n", NS, "deployment/multinet", "--replicas=1");
+            TestCluster.kubectl("rollout", "status", "-n", NS, "deployment/multinet", "--timeout=300s");
+        }
+        awaitNetworksReady();
+        pingTwins("after the operator ran on this machine and went back to its Deployment");
+    }
+
+    static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+        } catch (java.io.IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
     // ---- faults: each is followed by proof that the networks work and that nothing leaked -------
 
     @Test

@@ -138,20 +138,34 @@ public final class TestCluster {
      * {@code <!-- e2e: marker -->}: the page is what is tested, so it cannot drift from what works.
      */
     public static String runDocumented(String marker) {
+        return runShell(documented("docs/install.md", marker), "docs/install.md's " + marker + " commands");
+    }
+
+    /** The lines of the ```sh block that a page marks with {@code <!-- e2e: marker -->}. */
+    public static List<String> documented(String page, String marker) {
         try {
-            List<String> page = Files.readAllLines(project().resolve("docs/install.md"));
-            int at = page.indexOf("<!-- e2e: " + marker + " -->");
-            if (at < 0 || !page.get(at + 1).equals("```sh")) {
-                throw new AssertionError("docs/install.md has no ```sh block after <!-- e2e: " + marker + " -->");
+            List<String> lines = Files.readAllLines(project().resolve(page));
+            int at = lines.indexOf("<!-- e2e: " + marker + " -->");
+            if (at < 0 || !lines.get(at + 1).equals("```sh")) {
+                throw new AssertionError(page + " has no ```sh block after <!-- e2e: " + marker + " -->");
             }
-            List<String> lines = page.subList(at + 2, page.subList(at + 2, page.size()).indexOf("```") + at + 2);
-            ProcessBuilder pb = new ProcessBuilder("bash", "-euo", "pipefail", "-xc", String.join("\n", lines)).directory(project().toFile());
-            pb.environment().put("KUBECONFIG", kubeconfig().toString());
-            pb.environment().put("PATH", Path.of(required("MULTINET_E2E_KUBECTL")).getParent() + ":" + System.getenv("PATH"));
-            return output(pb, Duration.ofMinutes(10), "docs/install.md's " + marker + " commands");
+            return lines.subList(at + 2, lines.subList(at + 2, lines.size()).indexOf("```") + at + 2);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Lines of a page run as an admin's shell would: from the repository's root, with this cluster's kubeconfig and kubectl. */
+    public static String runShell(List<String> lines, String what) {
+        return output(adminShell(String.join("\n", lines)), Duration.ofMinutes(10), what);
+    }
+
+    /** bash -euo pipefail for these commands, set up as {@link #runShell} runs them; not started. */
+    public static ProcessBuilder adminShell(String commands) {
+        ProcessBuilder pb = new ProcessBuilder("bash", "-euo", "pipefail", "-xc", commands).directory(project().toFile());
+        pb.environment().put("KUBECONFIG", kubeconfig().toString());
+        pb.environment().put("PATH", Path.of(required("MULTINET_E2E_KUBECTL")).getParent() + ":" + System.getenv("PATH"));
+        return pb;
     }
 
     /** A command of this machine (not kubectl), its output; fails with that output on a non-zero exit. */

@@ -24,7 +24,6 @@ import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.multinet.NetworkNames;
 import io.multinet.operator.DelegatorDaemonSet;
-import io.multinet.operator.Monitoring;
 
 /**
  * The one post-processing step of the build's OLM bundle (`make bundle`): the Quarkus Operator SDK
@@ -33,7 +32,7 @@ import io.multinet.operator.Monitoring;
  * - the MultiNetworkNodeState and NetworkAttachmentDefinition CRDs, owned, with descriptors;
  * - the icon, relatedImages and alm-examples (the two networks of demo/networks.yaml);
  * - the delegator's ServiceAccount permissions (DelegatorDaemonSet.rbacRules);
- * - the ServiceMonitor, PodMonitor and PrometheusRule (Monitoring).
+ * and nothing of monitoring (the operator creates its monitors where the Prometheus Operator runs).
  */
 public final class BundleFinisher {
 
@@ -42,7 +41,6 @@ public final class BundleFinisher {
     /** Map entries by key: what the Java builders hold in hash maps is written the same way every run. */
     static final ObjectMapper JSON = new ObjectMapper().configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
     static final String FLANNEL_IMAGE = "ghcr.io/flannel-io/flannel:v0.28.9";
-    static final String FLANNEL_CNI_IMAGE = "ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel1";
     static final String NAMESPACE = "multinet-system";
 
     private BundleFinisher() {
@@ -69,7 +67,6 @@ public final class BundleFinisher {
         ArrayNode related = spec.putArray("relatedImages");
         related.addObject().put("name", "multinet").put("image", image);
         related.addObject().put("name", "flannel").put("image", FLANNEL_IMAGE);
-        related.addObject().put("name", "flannel-cni-plugin").put("image", FLANNEL_CNI_IMAGE);
         ((ObjectNode) csv.get("metadata").get("annotations")).put("alm-examples", almExamples(project));
 
         ArrayNode owned = (ArrayNode) spec.with("customresourcedefinitions").withArray("owned");
@@ -115,11 +112,8 @@ public final class BundleFinisher {
         for (String crd : List.of("multinetworks.multinet.io", "multinetworknodestates.multinet.io", "network-attachment-definitions.k8s.cni.cncf.io")) {
             Files.copy(project.resolve("crds/" + crd + ".yaml"), bundleOut.resolve("manifests/" + crd + ".crd.yaml"));
         }
-        for (var m : Monitoring.all(null)) {
-            ObjectNode node = JSON.valueToTree(m);
-            ((ObjectNode) node.get("metadata")).remove("namespace");
-            write(bundleOut.resolve("manifests/multinet-" + m.getKind().toLowerCase() + ".yaml"), node);
-        }
+        // No ServiceMonitor, PodMonitor or PrometheusRule: in a bundle they would make the Prometheus Operator's
+        // CRDs a condition of installing at all, and the operator creates them at start where those CRDs exist.
         writePlain(project, deployOut);
     }
 

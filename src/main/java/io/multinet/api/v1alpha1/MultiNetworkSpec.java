@@ -123,7 +123,7 @@ public class MultiNetworkSpec {
     @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public static class Etcd {
-        @JsonPropertyDescription("etcd client URLs, e.g. https://10.0.0.5:2379. Default: the operator's multinet.etcd.endpoints.")
+        @JsonPropertyDescription("etcd client URLs, e.g. https://10.0.0.5:2379. Default: the operator setting multinet.operator.etcd.endpoints.")
         @io.fabric8.generator.annotation.Size(max = 16)
         @io.fabric8.generator.annotation.ValidationRule(value = "self.all(x, size(x) <= 512)", message = "an endpoint is longer than 512 characters")
         public java.util.List<String> endpoints;
@@ -174,7 +174,7 @@ public class MultiNetworkSpec {
         @JsonPropertyDescription("Tolerations of the flanneld pods.")
         public java.util.List<io.fabric8.kubernetes.api.model.Toleration> tolerations;
 
-        @JsonPropertyDescription("flanneld image. Default: the operator's multinet.flannel.image.")
+        @JsonPropertyDescription("flanneld image. Default: the operator setting multinet.operator.flannel-image.")
         @io.fabric8.generator.annotation.Size(max = 512)
         public String image;
 

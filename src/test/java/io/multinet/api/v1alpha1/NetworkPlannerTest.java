@@ -506,6 +506,35 @@ class NetworkPlannerTest {
             assertThat(plans.get("c").allocation().healthzPort).isEqualTo(10300);
         }
 
+        /**
+         * docs/operations.md: networks restored from a backup get new creation times, in any order; with
+         * their status put back they keep exactly what they ran with, and without it they are allocated anew.
+         */
+        @Test
+        void networksRestoredWithTheirStatusKeepTheirAllocations() {
+            MultiNetwork a = created(network("a", "10.1.0.0/16"), "2026-01-01T00:00:00Z");
+            MultiNetwork b = created(network("b", "10.2.0.0/16"), "2026-01-02T00:00:00Z");
+            MultiNetwork c = created(network("c", "10.3.0.0/16"), "2026-01-03T00:00:00Z");
+            accept(a, b, c);
+            // a was deleted before the backup: b and c hold VNI base+1/base+2, ports 10301/10302
+            Allocation bRan = new Allocation(b.getStatus().allocated);
+            Allocation cRan = new Allocation(c.getStatus().allocated);
+
+            MultiNetwork c2 = created(network("c", "10.3.0.0/16"), "2026-06-01T00:00:00Z");
+            MultiNetwork b2 = created(network("b", "10.2.0.0/16"), "2026-06-01T00:00:01Z");
+            Map<String, Plan> fresh = plan(b2, c2);
+            assertThat(fresh.get("c").allocation().vni).as("without status: handed out again, oldest first").isEqualTo(NetworkPlanner.DEFAULT_VNI_BASE);
+            assertThat(fresh.get("c").allocation().bridge).as("what derives from the name comes back").isEqualTo(cRan.bridge);
+
+            for (var restored : List.of(b2, c2)) {
+                restored.setStatus(new MultiNetworkStatus());
+                restored.getStatus().allocated = new Allocation(restored == b2 ? bRan : cRan);
+            }
+            Map<String, Plan> kept = plan(b2, c2);
+            assertThat(kept.get("b").allocation()).isEqualTo(bRan);
+            assertThat(kept.get("c").allocation()).isEqualTo(cRan);
+        }
+
         @Test
         void recordedValuesWinOverNewerDefaults() {
             MultiNetwork a = network("a", "10.1.0.0/16");
