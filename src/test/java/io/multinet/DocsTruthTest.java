@@ -154,6 +154,31 @@ class DocsTruthTest {
         assertThat(listed).as("every setting is documented").containsAll(known.stream().filter(k -> !k.equals("multinet.role")).toList());
     }
 
+    /** docs/api.md says which columns `kubectl get` shows, in the generated CRDs' order. */
+    @Test
+    void thePrinterColumnsAreTheCrdsInTheirOrder() throws IOException {
+        String page = Docs.read("docs/api.md").replaceAll("\\s+", " ");
+        for (String[] crd : new String[][] { { "multinetworks.multinet.io", "`kubectl get mnet` shows the columns " },
+                { "multinetworknodestates.multinet.io", "`kubectl get mnetns` shows " } }) {
+            List<String> columns = new ArrayList<>();
+            Matcher m = Pattern.compile("\n      name: \"([A-Za-z]+)\"\n")
+                    .matcher(Files.readString(Path.of("crds/" + crd[0] + ".yaml")).split("\n    name: \"v1alpha1\"")[0]);
+            while (m.find()) {
+                columns.add(m.group(1));
+            }
+            assertThat(columns).as(crd[0] + " printer columns").hasSizeGreaterThanOrEqualTo(5);
+            int at = page.indexOf(crd[1]);
+            assertThat(at).as("docs/api.md names the columns of " + crd[0]).isGreaterThanOrEqualTo(0);
+            String said = page.substring(at + crd[1].length(), Math.min(page.length(), at + crd[1].length() + 120));
+            int last = -1;
+            for (String c : columns) {
+                last = said.indexOf(c, last + 1);
+                assertThat(last).as("column " + c + " of " + crd[0] + " in docs/api.md's sentence, after the one before it: " + said)
+                        .isGreaterThanOrEqualTo(0);
+            }
+        }
+    }
+
     @Test
     void everyDocumentedReasonIsOneTheCodeGivesAndEveryReasonIsDocumented() throws IOException {
         String operatorCode = String.join("\n", Files.readString(Path.of("src/main/java/io/multinet/operator/StatusAggregator.java")),
