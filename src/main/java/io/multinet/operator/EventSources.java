@@ -116,6 +116,24 @@ final class EventSources {
         return new InformerEventSource<>(b.build(), ctx);
     }
 
+    /** Every informer by name, as {@link #all} declares them (the networks' own included). */
+    static final Map<String, Class<? extends HasMetadata>> SOURCES = Map.ofEntries(Map.entry(NODES, Node.class), Map.entry(PODS, Pod.class),
+            Map.entry(DAEMONSETS, DaemonSet.class), Map.entry(NADS, NetworkAttachmentDefinition.class), Map.entry(NAMESPACES, Namespace.class),
+            Map.entry(NODE_STATES, MultiNetworkNodeState.class), Map.entry(SERVICE_ACCOUNTS, ServiceAccount.class),
+            Map.entry(CONFIGMAPS, ConfigMap.class), Map.entry(CLUSTER_ROLES, ClusterRole.class),
+            Map.entry(CLUSTER_ROLE_BINDINGS, ClusterRoleBinding.class), Map.entry(NETWORKS, MultiNetwork.class));
+
+    /**
+     * The informers that are not watching: stopped (the operator is shutting down) or cut off. What
+     * they hold is no longer the cluster, so nothing may be decided from them.
+     */
+    static List<String> notWatching(Context<MultiNetwork> ctx) {
+        return SOURCES.entrySet().stream()
+                .filter(e -> ctx.eventSourceRetriever().getEventSourceFor(e.getValue(), e.getKey()).getStatus()
+                        == io.javaoperatorsdk.operator.health.Status.UNHEALTHY)
+                .map(Map.Entry::getKey).sorted().toList();
+    }
+
     /** Everything one informer holds. */
     @SuppressWarnings("unchecked")
     static <R extends HasMetadata> List<R> cached(Context<MultiNetwork> ctx, Class<R> type, String name) {

@@ -147,6 +147,13 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
     @Override
     public UpdateControl<MultiNetwork> reconcile(MultiNetwork n, Context<MultiNetwork> ctx) {
         String name = n.getMetadata().getName();
+        // A stopped or cut-off informer is an empty or stale cache: acting on it would recreate what
+        // exists and write a status of "no nodes" (seen when the operator was stopped mid-reconcile).
+        List<String> blind = EventSources.notWatching(ctx);
+        if (!blind.isEmpty()) {
+            LOG.infof("network %s: not reconciled while informers %s are not watching", name, blind);
+            return UpdateControl.<MultiNetwork> noUpdate().rescheduleAfter(Duration.ofSeconds(5));
+        }
         // networks being deleted are planned too: they hold their prefix, CIDR and ports until deletion completes
         List<MultiNetwork> all = ctx.getPrimaryCache().list().toList();
         Plan plan = plan(all, name);
@@ -224,7 +231,8 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
         } else {
             etcd.succeeded(name);
         }
-        if (status.write(n, previous, next)) {
+        // checked again: the operator may have begun to stop while this reconcile ran
+        if (EventSources.notWatching(ctx).isEmpty() && status.write(n, previous, next)) {
             metrics.statusWritten();
         }
         return UpdateControl.<MultiNetwork> noUpdate().rescheduleAfter(after);

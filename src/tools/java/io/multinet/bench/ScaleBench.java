@@ -17,7 +17,6 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.multinet.NetworkNames;
 import io.multinet.api.v1alpha1.MultiNetwork;
@@ -30,9 +29,15 @@ import io.multinet.testing.EtcdServer;
 import io.multinet.testing.FakeCluster;
 
 /**
- * Operator scale on the mock API server: N nodes, 20 networks, every pod and lease in place; then one
- * node's delegator pod turns not Ready and Ready again, and the time until all 20 statuses show it is
- * measured, with the API writes it took and the size of the largest MultiNetwork.
+ * Operator scale: N nodes, 20 networks, every pod (with the spec its DaemonSet stamps out), node state
+ * and lease in place, and the operator from the built jar in its own JVM with its Deployment's flags
+ * and memory limit. Then nodes' delegator pods turn not Ready and Ready again, one at a time and 100 at
+ * once, and the bench measures how long until all 20 statuses show it, the API requests it took, the
+ * largest MultiNetwork, the operator's memory, and the time to a full sync after a restart.
+ * <p>
+ * Against a real kube-apiserver (bench/scale-real starts one with its etcd, nothing else: no kubelet
+ * or controller changes what the bench writes) at 1,000 and 5,000 nodes; against fabric8's mock at 100,
+ * where the mock's cost per request (it scans every object) still allows it.
  */
 public final class ScaleBench {
 
@@ -48,8 +53,20 @@ public final class ScaleBench {
         List<String> rows = new ArrayList<>();
         // End to end on the mock API server up to 1,000 nodes: its CRUD store scans every object on every request,
         // so setting up costs O(n^2) (about 4 minutes at 1,000 nodes, 21,000 pods; 5,000 would take hours).
-        for (int nodes : Integer.getInteger("bench.small") != null ? new int[] { Integer.getInteger("bench.small") } : new int[] { 100, 1000 }) {
-            rows.addAll(run(java.nio.file.Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath(), nodes));
+        java.nio.file.Path project = java.nio.file.Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath();
+        String realUrl = System.getenv("MULTINET_SCALE_API");
+        if (realUrl != null && !realUrl.isBlank()) {
+            for (String n : System.getenv().getOrDefault("MULTINET_SCALE_NODES", "1000,5000").split(",")) {
+                try (Api api = Api.real(realUrl, System.getenv("MULTINET_SCALE_TOKEN"))) {
+                    rows.addAll(run(project, Integer.parseInt(n.strip()), api));
+                }
+            }
+        } else {
+            for (int nodes : Integer.getInteger("bench.small") != null ? new int[] { Integer.getInteger("bench.small") } : new int[] { 100 }) {
+                try (Api api = Api.mock()) {
+                    rows.addAll(run(project, nodes, api));
+                }
+            }
         }
         for (int nodes : new int[] { 1000, 5000 }) {
             rows.addAll(aggregate(nodes));
@@ -60,24 +77,30 @@ public final class ScaleBench {
         rows.forEach(System.out::println);
     }
 
-    static List<String> run(java.nio.file.Path project, int nodes) throws Exception {
-        KubernetesMockServer api = io.multinet.testing.MockApi.start();
-        KubernetesClient client = api.createClient();
+    static List<String> run(java.nio.file.Path project, int nodes, Api api) throws Exception {
+        KubernetesClient client = api.client();
         new FakeCluster(client).applyCrds();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build()).create();
-        // Pods carry the specs their DaemonSets stamp out, up to 300 nodes. Beyond, only what the operator
-        // reads: the stand-in ignores `limit` and would hand the operator's first list all 21,000 full pods
-        // in one response, which no heap of its Deployment holds (a real API server pages it at 500).
-        boolean fullPods = nodes <= 300;
+        for (String crd : api.real() ? List.of("multinetworks.multinet.io", "multinetworknodestates.multinet.io") : List.<String> of()) {
+            client.apiextensions().v1().customResourceDefinitions().withName(crd).waitUntilCondition(c -> c != null && c.getStatus() != null
+                    && c.getStatus().getConditions().stream().anyMatch(x -> x.getType().equals("Established") && x.getStatus().equals("True")),
+                    60, TimeUnit.SECONDS);
+        }
+        for (String ns : List.of("default", NS)) {
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).createOr(x -> x.update());
+        }
+        // Pods carry the specs their DaemonSets stamp out. The mock ignores `limit` and would hand the
+        // operator's first list every full pod in one response, so there only up to 300 nodes; a real API
+        // server pages it at 500.
+        boolean fullPods = api.real() || nodes <= 300;
         Map<String, io.fabric8.kubernetes.api.model.PodSpec> specs = fullPods ? podSpecs() : new HashMap<>();
         try (EtcdServer etcd = EtcdServer.started(); Client kv = Client.builder().endpoints(etcd.endpoint()).build()) {
-            ExecutorService pool = Executors.newFixedThreadPool(16);
+            ExecutorService pool = Executors.newFixedThreadPool(api.real() ? 48 : 16);
             long t0 = System.nanoTime();
             List<Future<?>> fs = new ArrayList<>();
             for (int i = 0; i < nodes; i++) {
                 int k = i;
                 fs.add(pool.submit(() -> {
-                    new FakeCluster(client).addNode(node(k), Map.of(), ip(k));
+                    addNode(client, k);
                     MultiNetworkNodeState s = client.resource(state(k)).create();
                     s.setStatus(new MultiNetworkNodeStateStatus());
                     s.getStatus().networks = new ArrayList<>();
@@ -112,6 +135,7 @@ public final class ScaleBench {
             // the operator as its Deployment runs it: its own JVM, seeing the memory its container is limited to
             java.nio.file.Path log = java.nio.file.Files.createTempFile("multinet-scale-operator", ".log");
             Map<String, String> env = new HashMap<>(io.multinet.testing.AppProcess.operatorEnv(NS));
+            env.putAll(api.operatorEnv());
             env.put("MULTINET_OPERATOR_ETCD_ENDPOINTS", etcd.endpoint());
             env.put("MULTINET_OPERATOR_RESYNC_INTERVAL", "60s");
             // the JVM flags and environment its Deployment ships with (application.properties)
@@ -120,12 +144,12 @@ public final class ScaleBench {
                 shipped.load(in);
             }
             env.put("MALLOC_ARENA_MAX", shipped.getProperty("quarkus.kubernetes.env.vars.malloc-arena-max"));
-            List<String> flags = new ArrayList<>(List.of("-XX:MaxRAM=" + shipped.getProperty("quarkus.kubernetes.resources.limits.memory")
-                    .replace("Mi", "m")));
+            String limit = shipped.getProperty("quarkus.kubernetes.resources.limits.memory");
+            List<String> flags = new ArrayList<>(List.of("-XX:MaxRAM=" + limit.replace("Mi", "m")));
             flags.addAll(List.of(shipped.getProperty("quarkus.kubernetes.env.vars.java-opts-append").split(" ")));
             flags.addAll(io.multinet.testing.AppProcess.extraFlags("OPERATOR_JVM_EXTRA"));
-            Process operator = io.multinet.testing.AppProcess.start(project, flags, env, api.url("/"),
-                    io.multinet.testing.Loopback.freePort(), log);
+            int port = io.multinet.testing.Loopback.freePort();
+            Process operator = io.multinet.testing.AppProcess.start(project, flags, env, api.url(), port, log);
             Runtime.getRuntime().addShutdownHook(new Thread(operator::destroyForcibly)); // also when the bench fails
             for (int n = 0; n < NETWORKS; n++) {
                 MultiNetwork m = Networks.network("net" + n, "10." + (100 + n) + ".0.0/16");
@@ -137,21 +161,48 @@ public final class ScaleBench {
             double converge = (System.nanoTime() - t1) / 1e9;
             long rssConverged = io.multinet.testing.AppProcess.rssKb(operator);
 
-            // one node's delegator pod turns not Ready, then Ready again
-            drain(api);
-            long t2 = System.nanoTime();
-            pod(client, NetworkNames.DELEGATOR_DAEMONSET, NetworkNames.delegatorLabels(), 7, false, specs.get(null));
-            waitAll(client, nodes, nodes - 1, operator, log);
-            double down = (System.nanoTime() - t2) / 1e9;
-            if (Boolean.getBoolean("bench.trace")) {
-                System.out.println("=== change window");
+            // one node's delegator pod turns not Ready, then Ready again: ten nodes in turn, each change timed
+            List<Double> times = new ArrayList<>();
+            Api.Requests perChange = null;
+            for (int round = 0; round < 10; round++) {
+                int k = 7 + round * (nodes / 10);
+                for (boolean ready : new boolean[] { false, true }) {
+                    api.requests();
+                    double before = reconciles(port);
+                    long t = System.nanoTime();
+                    setReady(client, k, ready);
+                    waitAll(client, nodes, ready ? nodes : nodes - 1, operator, log);
+                    times.add((System.nanoTime() - t) / 1e9);
+                    Api.Requests r = api.requests().less(1, 2); // the bench's own GET and status update of the pod
+                    r = r.reconciles(reconciles(port) - before);
+                    perChange = perChange == null ? r : perChange.plus(r);
+                }
             }
-            int writesDown = drain(api) - 1;
-            long t3 = System.nanoTime();
-            pod(client, NetworkNames.DELEGATOR_DAEMONSET, NetworkNames.delegatorLabels(), 7, true, specs.get(null));
-            waitAll(client, nodes, nodes, operator, log);
-            double up = (System.nanoTime() - t3) / 1e9;
-            int writesUp = drain(api) - 1;
+            java.util.Collections.sort(times);
+
+            // 100 nodes flap at once (half the nodes on a smaller cluster)
+            int count = Math.min(100, nodes / 2);
+            List<Integer> flapping = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                flapping.add((3 + i * (nodes / count)) % nodes);
+            }
+            double[] flap = new double[2];
+            for (boolean ready : new boolean[] { false, true }) {
+                long t = System.nanoTime();
+                List<Future<?>> changes = new ArrayList<>();
+                for (int k : flapping) {
+                    changes.add(pool.submit(() -> {
+                        setReady(client, k, ready);
+                        return null;
+                    }));
+                }
+                for (Future<?> f : changes) {
+                    f.get();
+                }
+                waitAll(client, nodes, ready ? nodes : nodes - count, operator, log);
+                flap[ready ? 1 : 0] = (System.nanoTime() - t) / 1e9;
+            }
+
             long largest = client.resources(MultiNetwork.class).list().getItems().stream()
                     .mapToLong(m -> Serialization.asJson(m).getBytes(StandardCharsets.UTF_8).length).max().orElse(0);
             MultiNetworkStatus st = client.resources(MultiNetwork.class).withName("net0").get().getStatus();
@@ -159,27 +210,94 @@ public final class ScaleBench {
                 throw new IllegalStateException("net0 counts " + st.nodes.desired + " nodes, not " + nodes);
             }
             long rssAfter = io.multinet.testing.AppProcess.rssKb(operator);
+            double heapMiB = metric(port, "jvm_memory_used_bytes", "area=\"heap\"") / (1024 * 1024);
             String summary = io.multinet.testing.AppProcess.nativeMemory(operator, flags);
             if (!summary.isEmpty()) {
                 System.out.println(summary);
             }
-            double getMs = medianGetMs(client);
+
+            // a restart: the time until the new operator has synced its caches and reconciled every network
+            operator.destroy();
+            operator.waitFor(30, TimeUnit.SECONDS);
+            api.requests();
+            long t4 = System.nanoTime();
+            operator = io.multinet.testing.AppProcess.start(project, flags, env, api.url(), port, log);
+            Process restarted = operator;
+            Runtime.getRuntime().addShutdownHook(new Thread(restarted::destroyForcibly));
+            while (reconcilesSucceeded(port) < NETWORKS) {
+                if (!operator.isAlive()) {
+                    throw new IllegalStateException("the restarted operator exited: " + tail(log));
+                }
+                if (System.nanoTime() - t4 > TimeUnit.SECONDS.toNanos(Long.getLong("bench.wait", 900))) {
+                    throw new IllegalStateException("the restarted operator did not reconcile every network: " + tail(log));
+                }
+                Thread.sleep(100);
+            }
+            double restart = (System.nanoTime() - t4) / 1e9;
+            Api.Requests afterRestart = api.requests();
             operator.destroy();
             operator.waitFor(30, TimeUnit.SECONDS);
             java.nio.file.Files.deleteIfExists(log);
             pool.shutdown();
-            api.destroy();
             return List.of(
-                    row(nodes, "set-up (nodes, " + (NETWORKS + 1) * nodes + (fullPods ? " pods with their DaemonSets' specs, " : " pods with no spec but their node, ")
+                    row(nodes, api, "set-up (nodes, " + (NETWORKS + 1) * nodes + (fullPods ? " pods with their DaemonSets' specs, " : " pods with no spec but their node, ")
                             + NETWORKS * nodes + " leases)", String.format("%.1f s", setup)),
-                    row(nodes, "first reconcile until all 20 statuses show every node ready", String.format("%.1f s", converge)),
-                    row(nodes, "a delegator pod turns not Ready -> all 20 statuses show it", String.format("%.2f s", down)),
-                    row(nodes, "it turns Ready again -> all 20 statuses show it", String.format("%.2f s", up)),
-                    row(nodes, "API writes for that change (not Ready / Ready)", writesDown + " / " + writesUp),
-                    row(nodes, "largest MultiNetwork object", String.format("%.1f KiB", largest / 1024.0)),
-                    row(nodes, "operator RSS (own JVM, in its container's limit) after converging / after the change",
-                            rssConverged / 1024 + " / " + rssAfter / 1024 + " MiB"),
-                    row(nodes, "the stand-in's own cost: one GET of one Node, median of 20", String.format("%.1f ms", getMs)));
+                    row(nodes, api, "first reconcile until all 20 statuses show every node ready", String.format("%.1f s", converge)),
+                    row(nodes, api, "one delegator pod turns not Ready or Ready -> all 20 statuses show it (20 changes, p50 / p99)",
+                            String.format("%.2f / %.2f s", times.get(times.size() / 2), times.get(times.size() - 1))),
+                    row(nodes, api, count + " delegator pods turn not Ready at once -> all 20 statuses show it / Ready again",
+                            String.format("%.2f / %.2f s", flap[0], flap[1])),
+                    row(nodes, api, "API writes per change (ideal: 20, one per network) / requests per change / reconciles per change / requests per reconcile",
+                            perChange.per(20)),
+                    row(nodes, api, "largest MultiNetwork object", String.format("%.1f KiB", largest / 1024.0)),
+                    row(nodes, api, "operator RSS after converging / after the changes (limit " + limit + "); heap used",
+                            rssConverged / 1024 + " / " + rssAfter / 1024 + " MiB; " + String.format("%.0f MiB", heapMiB)),
+                    row(nodes, api, "operator restart -> caches synced and all 20 networks reconciled; API writes meanwhile",
+                            String.format("%.1f s; %d", restart, afterRestart.writes())));
+        }
+    }
+
+    /** The operator's reconciliations so far, from its own metrics (the Java Operator SDK's counter). */
+    static double reconciles(int port) throws Exception {
+        return metric(port, "operator_sdk_reconciliations_started_total", "");
+    }
+
+    static double reconcilesSucceeded(int port) {
+        try {
+            return metric(port, "operator_sdk_reconciliations_success_total", "");
+        } catch (Exception e) {
+            return 0; // not serving yet
+        }
+    }
+
+    /** The sum of a series of the operator's /q/metrics whose labels contain the text. */
+    static double metric(int port, String name, String labels) throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        String text = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        double sum = 0;
+        for (String line : text.split("\n")) {
+            if (line.startsWith(name) && (line.charAt(name.length()) == '{' || line.charAt(name.length()) == ' ') && line.contains(labels)) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
+    static String tail(java.nio.file.Path log) throws java.io.IOException {
+        List<String> lines = java.nio.file.Files.readAllLines(log);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    }
+
+    static void addNode(KubernetesClient client, int k) {
+        var node = new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName(node(k))
+                .withLabels(Map.of("kubernetes.io/os", "linux", "kubernetes.io/hostname", node(k))).endMetadata().withNewStatus()
+                .addNewAddress().withType("InternalIP").withAddress(ip(k)).endAddress().addNewCondition().withType("Ready").withStatus("True")
+                .withReason("KubeletReady").endCondition().endStatus().build();
+        var created = client.nodes().resource(node).create();
+        if (created.getStatus() == null || created.getStatus().getConditions().isEmpty()) {
+            created.setStatus(node.getStatus()); // a real API server keeps status out of a create
+            client.nodes().resource(created).updateStatus();
         }
     }
 
@@ -239,24 +357,14 @@ public final class ScaleBench {
                 row(nodes, "largest MultiNetwork object (1 node not ready)", String.format("%.1f KiB", largest / 1024.0)));
     }
 
+    static String row(int nodes, Api api, String what, String value) {
+        return row(nodes, what + " (" + api.describe() + ")", value);
+    }
+
     static String row(int nodes, String what, String value) {
         String r = "| " + nodes + " nodes: " + what + " | " + value + " |";
         System.out.println(r);
         return r;
-    }
-
-    /** The mock API server scans every object per request: what one request costs at this size. */
-    static double medianGetMs(KubernetesClient client) {
-        List<Long> times = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            long t0 = System.nanoTime();
-            if (client.nodes().withName(node(i)).get() == null) {
-                throw new IllegalStateException(node(i) + " is missing");
-            }
-            times.add(System.nanoTime() - t0);
-        }
-        java.util.Collections.sort(times);
-        return times.get(10) / 1e6;
     }
 
     static void waitAll(KubernetesClient client, int nodes, int ready, Process operator, java.nio.file.Path log) throws Exception {
@@ -280,21 +388,6 @@ public final class ScaleBench {
                     .append(' ');
         }
         throw new IllegalStateException("statuses did not converge to " + ready + "/" + nodes + ": " + seen);
-    }
-
-    /** Non-GET requests since the last call (the bench's own pod update is one of them). */
-    static int drain(KubernetesMockServer api) throws InterruptedException {
-        int writes = 0;
-        io.fabric8.mockwebserver.http.RecordedRequest r;
-        while ((r = api.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
-            if (!"GET".equals(r.getMethod())) {
-                writes++;
-                if (Boolean.getBoolean("bench.trace")) {
-                    System.out.println("write: " + r.getMethod() + " " + r.getPath());
-                }
-            }
-        }
-        return writes;
     }
 
     static String node(int i) {
@@ -337,6 +430,14 @@ public final class ScaleBench {
         stored.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running")
                 .addNewCondition().withType("Ready").withStatus(ready ? "True" : "False").endCondition().build());
         client.pods().inNamespace(NS).resource(stored).updateStatus();
+    }
+
+    /** The node's delegator pod turns Ready or not, as its kubelet would report it: a status update only. */
+    static void setReady(KubernetesClient client, int k, boolean ready) {
+        Pod p = client.pods().inNamespace(NS).withName(NetworkNames.DELEGATOR_DAEMONSET + "-" + node(k)).get();
+        p.getStatus().setConditions(List.of(new io.fabric8.kubernetes.api.model.PodConditionBuilder().withType("Ready")
+                .withStatus(ready ? "True" : "False").build()));
+        client.pods().inNamespace(NS).resource(p).updateStatus();
     }
 
     static ByteSequence bytes(String s) {
