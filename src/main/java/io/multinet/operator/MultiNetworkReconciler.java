@@ -222,7 +222,6 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
         MultiNetworkStatus previous = status.current(n);
         MultiNetworkStatus next = StatusAggregator.aggregate(n, previous, observe(n, a, plan, ctx, leases, etcdError, nads, apiErrors),
                 settings.nodeHealthCap(), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-        Events.onChange(client, n, previous, next);
         metrics.observe(name, next, Conditions.isTrue(next.conditions, Conditions.READY));
 
         Duration after = settings.resyncInterval();
@@ -232,8 +231,11 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
             etcd.succeeded(name);
         }
         // checked again: the operator may have begun to stop while this reconcile ran
-        if (EventSources.notWatching(ctx).isEmpty() && status.write(n, previous, next)) {
-            metrics.statusWritten();
+        if (EventSources.notWatching(ctx).isEmpty()) {
+            Events.onChange(client, n, previous, next);
+            if (status.write(n, previous, next)) {
+                metrics.statusWritten();
+            }
         }
         return UpdateControl.<MultiNetwork> noUpdate().rescheduleAfter(after);
     }
