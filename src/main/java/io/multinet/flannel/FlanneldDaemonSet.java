@@ -31,6 +31,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
+import io.multinet.EnvVars;
 import io.multinet.NetworkNames;
 import io.multinet.api.v1alpha1.Allocation;
 import io.multinet.api.v1alpha1.MultiNetwork;
@@ -135,8 +136,8 @@ public final class FlanneldDaemonSet {
         if (!Path.of(subnetDir).startsWith(RUN_FLANNEL)) {
             hostPath(volumes, mounts, "subnet-files", subnetDir, "DirectoryOrCreate");
         }
-        List<EnvVar> env = new ArrayList<>(List.of(fieldEnv("POD_NAME", "metadata.name"),
-                fieldEnv("POD_NAMESPACE", "metadata.namespace"), fieldEnv("NODE_NAME", "spec.nodeName")));
+        List<EnvVar> env = new ArrayList<>(List.of(EnvVars.field("POD_NAME", "metadata.name"),
+                EnvVars.field("POD_NAMESPACE", "metadata.namespace"), EnvVars.field("NODE_NAME", "spec.nodeName")));
         if (a.subnetManager == SubnetManager.KUBE) {
             volumes.add(new VolumeBuilder().withName("net-conf").withNewConfigMap().withName(netConfConfigMap(network))
                     .endConfigMap().build());
@@ -241,11 +242,6 @@ public final class FlanneldDaemonSet {
     private static void hostPath(List<Volume> volumes, List<VolumeMount> mounts, String name, String path, String type) {
         volumes.add(new VolumeBuilder().withName(name).withNewHostPath().withPath(path).withType(type).endHostPath().build());
         mounts.add(new VolumeMountBuilder().withName(name).withMountPath(path).build());
-    }
-
-    private static EnvVar fieldEnv(String name, String path) {
-        return new EnvVarBuilder().withName(name).withNewValueFrom().withNewFieldRef().withFieldPath(path).endFieldRef()
-                .endValueFrom().build();
     }
 
     private static EnvVar secretEnv(String name, String secret, String key) {

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.multinet.EnvVars;
 import io.multinet.HostPaths;
 import io.multinet.NetworkNames;
 
@@ -102,10 +103,8 @@ public final class DelegatorDaemonSet {
                         new EnvVarBuilder().withName("QUARKUS_HTTP_PORT").withValue(String.valueOf(HTTP_PORT)).build(),
                         new EnvVarBuilder().withName("JAVA_OPTS_APPEND").withValue(JVM_OPTIONS).build(),
                         new EnvVarBuilder().withName("MALLOC_ARENA_MAX").withValue(MALLOC_ARENA_MAX).build(),
-                        new EnvVarBuilder().withName("NODE_NAME").withNewValueFrom().withNewFieldRef()
-                                .withFieldPath("spec.nodeName").endFieldRef().endValueFrom().build(),
-                        new EnvVarBuilder().withName("POD_NAMESPACE").withNewValueFrom().withNewFieldRef()
-                                .withFieldPath("metadata.namespace").endFieldRef().endValueFrom().build())
+                        EnvVars.field("NODE_NAME", "spec.nodeName"),
+                        EnvVars.field("POD_NAMESPACE", "metadata.namespace"))
                 .addAllToEnv(passed)
                 .addNewPort().withName("http").withContainerPort(HTTP_PORT).endPort()
                 .withNewSecurityContext().withPrivileged(true).endSecurityContext()

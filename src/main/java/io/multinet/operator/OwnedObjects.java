@@ -43,8 +43,7 @@ final class OwnedObjects {
             have = client.resource(want).get();
         }
         if (want instanceof DaemonSet ds) {
-            ds.getMetadata().setAnnotations(Map.of(SPEC_HASH, Integer.toHexString(
-                    io.fabric8.kubernetes.client.utils.Serialization.asJson(ds.getSpec()).hashCode())));
+            stampHash(ds);
         }
         if (have == null) {
             try {
@@ -59,6 +58,12 @@ final class OwnedObjects {
             LOG.infof("restoring %s %s/%s", want.getKind(), want.getMetadata().getNamespace(), want.getMetadata().getName());
             client.resource(want).update();
         }
+    }
+
+    /** The desired spec's hash, as an annotation: defaults the API server adds to the spec never look like drift. */
+    static void stampHash(DaemonSet ds) {
+        ds.getMetadata().setAnnotations(Map.of(SPEC_HASH, Integer.toHexString(
+                io.fabric8.kubernetes.client.utils.Serialization.asJson(ds.getSpec()).hashCode())));
     }
 
     static boolean drifted(HasMetadata have, HasMetadata want) {
