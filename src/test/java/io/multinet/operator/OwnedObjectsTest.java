@@ -57,6 +57,8 @@ class OwnedObjectsTest {
             stored.getSpec().getTemplate().getSpec().setRestartPolicy("Always");
             stored.getSpec().getTemplate().getSpec().setSchedulerName("default-scheduler");
             stored.getSpec().setRevisionHistoryLimit(10);
+            c.getEnv().stream().filter(e -> e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null
+                    && e.getValueFrom().getFieldRef().getApiVersion() == null).forEach(e -> e.getValueFrom().getFieldRef().setApiVersion("v1"));
             assertThat(OwnedObjects.drifted(stored, want)).as(want.getMetadata().getName()).isFalse();
 
             DaemonSet edited = Serialization.clone(stored);
