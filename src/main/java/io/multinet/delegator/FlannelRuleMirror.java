@@ -121,8 +121,8 @@ final class FlannelRuleMirror {
         }
         for (String[] j : JUMPS) {
             // appended: flannel's own chain, and kube-proxy's before it, decide first
-            if (!host.iptablesSucceeds("-t", j[0], "-C", j[1], "-m", "comment", "--comment", COMMENT, "-j", j[2])) {
-                host.iptablesSucceeds("-t", j[0], "-A", j[1], "-m", "comment", "--comment", COMMENT, "-j", j[2]);
+            if (!jump("-C", j)) {
+                jump("-A", j);
             }
         }
     }
@@ -147,10 +147,15 @@ final class FlannelRuleMirror {
         return out;
     }
 
+    /** Checks (-C), appends (-A) or deletes (-D) one of the {@link #JUMPS}; whether iptables succeeded. */
+    private boolean jump(String op, String[] j) {
+        return host.iptablesSucceeds("-t", j[0], op, j[1], "-m", "comment", "--comment", COMMENT, "-j", j[2]);
+    }
+
     /** Takes the chains and their jumps out of the node's tables (no leases left, or multinet uninstalled). */
     void remove() {
         for (String[] j : JUMPS) {
-            while (host.iptablesSucceeds("-t", j[0], "-D", j[1], "-m", "comment", "--comment", COMMENT, "-j", j[2])) {
+            while (jump("-D", j)) {
                 // a jump added twice (by hand, or by two daemons racing) goes too
             }
             if (host.ruleCount(j[0], j[2]) >= 0) {
