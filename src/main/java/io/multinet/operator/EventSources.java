@@ -66,9 +66,9 @@ final class EventSources {
         String managed = NetworkNames.LABEL_MANAGED_BY + "=" + NetworkNames.MANAGER;
         String ours = NetworkNames.LABEL_NAME + "=" + NetworkNames.APP;
         return List.of(
-                informer(ctx, Node.class, NODES, all, null, null, null),
+                informer(ctx, Node.class, NODES, all, null, null, SlimStore.nodes()),
                 // pods only as the status needs them: the whole pods would be most of the operator's heap at scale
-                informer(ctx, Pod.class, PODS, byNetwork, ours, operatorNamespace, new SlimPodStore()),
+                informer(ctx, Pod.class, PODS, byNetwork, ours, operatorNamespace, SlimStore.pods()),
                 informer(ctx, DaemonSet.class, DAEMONSETS, byNetwork, managed, operatorNamespace, null),
                 informer(ctx, NetworkAttachmentDefinition.class, NADS, byNetwork, managed, null, null),
                 informer(ctx, Namespace.class, NAMESPACES, all, null, null, null),

@@ -291,14 +291,45 @@ public final class ScaleBench {
 
     static void addNode(KubernetesClient client, int k) {
         var node = new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName(node(k))
-                .withLabels(Map.of("kubernetes.io/os", "linux", "kubernetes.io/hostname", node(k))).endMetadata().withNewStatus()
-                .addNewAddress().withType("InternalIP").withAddress(ip(k)).endAddress().addNewCondition().withType("Ready").withStatus("True")
-                .withReason("KubeletReady").endCondition().endStatus().build();
+                .withLabels(Map.of("kubernetes.io/os", "linux", "kubernetes.io/arch", "amd64", "kubernetes.io/hostname", node(k),
+                        "beta.kubernetes.io/os", "linux", "beta.kubernetes.io/arch", "amd64", "topology.kubernetes.io/zone", "zone-" + k % 3))
+                .withAnnotations(Map.of("node.alpha.kubernetes.io/ttl", "0", "volumes.kubernetes.io/controller-managed-attach-detach", "true"))
+                .endMetadata().withNewSpec().withPodCIDR("10.244." + k % 250 + ".0/24").endSpec().withStatus(kubeletNodeStatus(k)).build();
         var created = client.nodes().resource(node).create();
         if (created.getStatus() == null || created.getStatus().getConditions().isEmpty()) {
             created.setStatus(node.getStatus()); // a real API server keeps status out of a create
             client.nodes().resource(created).updateStatus();
         }
+    }
+
+    /**
+     * A node's status as a kubelet writes it: conditions, addresses, capacity, node info and the
+     * images it holds (most of a real Node's size), so the operator's node cache is measured at size.
+     */
+    static io.fabric8.kubernetes.api.model.NodeStatus kubeletNodeStatus(int k) {
+        String t = "2026-12-02T06:00:00Z";
+        var q = Map.of("cpu", new io.fabric8.kubernetes.api.model.Quantity("8"), "memory", new io.fabric8.kubernetes.api.model.Quantity("32827648Ki"),
+                "pods", new io.fabric8.kubernetes.api.model.Quantity("110"), "ephemeral-storage", new io.fabric8.kubernetes.api.model.Quantity("101203452Ki"),
+                "hugepages-2Mi", new io.fabric8.kubernetes.api.model.Quantity("0"), "hugepages-1Gi", new io.fabric8.kubernetes.api.model.Quantity("0"));
+        var b = new io.fabric8.kubernetes.api.model.NodeStatusBuilder().withCapacity(q).withAllocatable(q)
+                .addNewAddress().withType("InternalIP").withAddress(ip(k)).endAddress().addNewAddress().withType("Hostname").withAddress(node(k)).endAddress()
+                .withNewDaemonEndpoints().withNewKubeletEndpoint().withPort(10250).endKubeletEndpoint().endDaemonEndpoints()
+                .withNewNodeInfo().withArchitecture("amd64").withOperatingSystem("linux").withOsImage("Debian GNU/Linux 13 (trixie)")
+                .withKernelVersion("6.1.0-28-amd64").withContainerRuntimeVersion("containerd://2.1.4").withKubeletVersion("v1.34.4")
+                .withKubeProxyVersion("").withMachineID(String.format("%032x", k)).withSystemUUID(java.util.UUID.nameUUIDFromBytes(node(k).getBytes()).toString())
+                .withBootID(java.util.UUID.nameUUIDFromBytes(ip(k).getBytes()).toString()).endNodeInfo();
+        for (String[] c : new String[][] { { "MemoryPressure", "False", "KubeletHasSufficientMemory" },
+                { "DiskPressure", "False", "KubeletHasNoDiskPressure" }, { "PIDPressure", "False", "KubeletHasSufficientPID" },
+                { "Ready", "True", "KubeletReady" } }) {
+            b.addNewCondition().withType(c[0]).withStatus(c[1]).withReason(c[2]).withMessage("kubelet reports " + c[2])
+                    .withLastHeartbeatTime(t).withLastTransitionTime(t).endCondition();
+        }
+        for (int i = 0; i < 25; i++) {
+            String repo = "registry.example/team-" + i % 5 + "/service-" + i;
+            b.addNewImage().withNames(repo + "@sha256:" + String.format("%064x", (long) i * 7919 + 1), repo + ":v1." + i)
+                    .withSizeBytes(10_000_000L + i * 1_000_000L).endImage();
+        }
+        return b.build();
     }
 
     /**
@@ -424,19 +455,43 @@ public final class ScaleBench {
     }
 
     static void pod(KubernetesClient client, String ds, Map<String, String> labels, int i, boolean ready, io.fabric8.kubernetes.api.model.PodSpec spec) {
-        Pod p = new PodBuilder().withNewMetadata().withName(ds + "-" + node(i)).withNamespace(NS).withLabels(labels).endMetadata()
+        Map<String, String> stamped = new HashMap<>(labels);
+        stamped.put("controller-revision-hash", "7d8f9c6b5d");
+        stamped.put("pod-template-generation", "1");
+        Pod p = new PodBuilder().withNewMetadata().withName(ds + "-" + node(i)).withNamespace(NS).withLabels(stamped).endMetadata()
                 .withNewSpecLike(spec == null ? new io.fabric8.kubernetes.api.model.PodSpec() : spec).withNodeName(node(i)).endSpec().build();
         Pod stored = client.pods().inNamespace(NS).resource(p).createOr(x -> x.update());
-        stored.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running")
-                .addNewCondition().withType("Ready").withStatus(ready ? "True" : "False").endCondition().build());
+        stored.setStatus(kubeletPodStatus(stored, i, ready));
         client.pods().inNamespace(NS).resource(stored).updateStatus();
+    }
+
+    /**
+     * A pod's status as a kubelet writes it for a running host-network pod: the five conditions, one
+     * status per container, the node's IPs: what the operator's pod cache receives for each pod.
+     */
+    static io.fabric8.kubernetes.api.model.PodStatus kubeletPodStatus(Pod pod, int i, boolean ready) {
+        String t = "2026-12-02T06:00:00Z";
+        String r = ready ? "True" : "False";
+        var b = new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running").withHostIP(ip(i)).addNewHostIP(ip(i))
+                .withPodIP(ip(i)).addNewPodIP(ip(i)).withStartTime(t).withQosClass("Burstable")
+                .addNewCondition().withType("PodReadyToStartContainers").withStatus("True").withLastTransitionTime(t).endCondition()
+                .addNewCondition().withType("Initialized").withStatus("True").withLastTransitionTime(t).endCondition()
+                .addNewCondition().withType("Ready").withStatus(r).withLastTransitionTime(t).endCondition()
+                .addNewCondition().withType("ContainersReady").withStatus(r).withLastTransitionTime(t).endCondition()
+                .addNewCondition().withType("PodScheduled").withStatus("True").withLastTransitionTime(t).endCondition();
+        for (var c : pod.getSpec().getContainers()) {
+            b.addNewContainerStatus().withName(c.getName()).withImage(c.getImage()).withImageID(c.getImage() + "@sha256:" + String.format("%064x", 42))
+                    .withContainerID("containerd://" + String.format("%064x", (long) i * 31 + c.getName().hashCode())).withReady(ready)
+                    .withStarted(true).withRestartCount(0).withNewState().withNewRunning().withStartedAt(t).endRunning().endState()
+                    .endContainerStatus();
+        }
+        return b.build();
     }
 
     /** The node's delegator pod turns Ready or not, as its kubelet would report it: a status update only. */
     static void setReady(KubernetesClient client, int k, boolean ready) {
         Pod p = client.pods().inNamespace(NS).withName(NetworkNames.DELEGATOR_DAEMONSET + "-" + node(k)).get();
-        p.getStatus().setConditions(List.of(new io.fabric8.kubernetes.api.model.PodConditionBuilder().withType("Ready")
-                .withStatus(ready ? "True" : "False").build()));
+        p.setStatus(kubeletPodStatus(p, k, ready));
         client.pods().inNamespace(NS).resource(p).updateStatus();
     }
 
