@@ -50,5 +50,5 @@ build_module() {
 
 mkdir -p "$E2E_CACHE/bin"
 modules=("$@")
-[ ${#modules[@]} -gt 0 ] || modules=(kubernetes flannel cni-flannel cri-tools multus)
+[ ${#modules[@]} -gt 0 ] || modules=(kubernetes flannel cni-flannel cri-tools multus olm)
 for m in "${modules[@]}"; do build_module "$m"; done

@@ -41,6 +41,10 @@ PAUSE_IMAGE=registry.k8s.io/pause:3.10
 BUSYBOX_IMAGE=docker.io/library/busybox:1.35
 FLANNEL_IMAGE=ghcr.io/flannel-io/flannel:v0.28.9
 MULTINET_IMAGE=ghcr.io/multinet-io/multinet:0.1.0
+# OLM v0 as built from e2e/cluster/modules/olm (olm, catalog, cpb, opm), and a file-based catalog of
+# multinet's bundle (0.1.0, and 0.1.1 that replaces it), for OlmE2E.
+OLM_IMAGE=quay.io/operator-framework/olm:v0.36.0
+CATALOG_IMAGE=ghcr.io/multinet-io/multinet-catalog:e2e
 
 node_ns() { echo "$NS_PREFIX-$1"; }
 node_index() { local i; for i in "${!NODES[@]}"; do [ "${NODES[$i]}" != "$1" ] || echo $((i + 1)); done; }

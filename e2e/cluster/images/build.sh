@@ -2,7 +2,8 @@
 # Makes the images the cluster runs, as `docker save` archives in the cache, under the names the
 # manifests use (no registry is reachable): pause, busybox (Debian's busybox-static), flanneld
 # (the pinned build plus the iptables its --ip-masq needs) and multinet (the built application on
-# a jlink'ed runtime, with the shim). Usage: images/build.sh  (needs build.sh and `make build` first)
+# a jlink'ed runtime, with the shim), OLM and a catalog of multinet's bundle.
+# Usage: images/build.sh  (needs build.sh and `make build` first)
 #        images/build.sh multinet FILE   only multinet's image, to FILE (`make image`)
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
@@ -119,3 +120,39 @@ if [ "$only" = multinet ] && [ -n "${2:-}" ]; then
   cp "$IMAGES/multinet.tar" "$2"
   log "image: $2 ($MULTINET_IMAGE, a docker-archive)"
 fi
+[ "$only" != multinet ] || exit 0
+
+# OLM v0 in one image, as OLM's own: the olm and catalog operators, and opm and cpb for the unpack Job.
+OLM_BIN=$(module_bin olm)
+key=$( (cat "$0"; readlink "$OLM_BIN") | sha256sum | cut -c1-12)
+if [ "$(cat "$IMAGES/olm.key" 2>/dev/null)" != "$key" ]; then
+  log "images: olm"
+  r=$work/olm && new_root "$r" && add_busybox "$r"
+  for b in olm catalog cpb opm; do install -m 755 "$OLM_BIN/$b" "$r/usr/bin/$b"; done
+  image olm "$OLM_IMAGE" "$r" -entrypoint '["/usr/bin/olm"]'
+  echo "$key" > "$IMAGES/olm.key"
+fi
+
+# The catalog: opm's file-based catalog of olm-bundle/ (0.1.0) and of the same bundle as 0.1.1, which
+# replaces 0.1.0 and differs in one pod-template annotation (an upgrade OLM must roll out), rendered
+# and validated by opm, served by `opm serve` as a catalog image is; grpc_health_probe for OLM's probes.
+log "images: catalog of olm-bundle/ (multinet 0.1.0 and 0.1.1)"
+b=$work/bundle-0.1.1 && cp -r "$REPO_DIR/olm-bundle" "$b"
+csv=$b/manifests/multinet.clusterserviceversion.yaml
+sed -i -e 's/^  name: multinet\.v0\.1\.0$/  name: multinet.v0.1.1/' -e 's/^  replaces: ""$/  replaces: multinet.v0.1.0/' \
+  -e 's/^  version: 0\.1\.0$/  version: 0.1.1/' \
+  -e 's|^\(                \)app.quarkus.io/quarkus-version: \(.*\)$|&\n\1multinet.io/bundle-version: 0.1.1|' "$csv"
+for want in '  name: multinet.v0.1.1' '  replaces: multinet.v0.1.0' '  version: 0.1.1' 'multinet.io/bundle-version: 0.1.1'; do
+  grep -qF -- "$want" "$csv" || die "catalog: the 0.1.1 bundle lacks '$want' (olm-bundle/'s CSV changed shape)"
+done
+r=$work/catalog && new_root "$r" && mkdir -p "$r/configs/multinet"
+install -m 755 "$OLM_BIN/opm" "$r/usr/bin/opm"
+install -m 755 "$OLM_BIN/grpc-health-probe" "$r/usr/bin/grpc_health_probe"
+{
+  printf -- '---\nschema: olm.package\nname: multinet\ndefaultChannel: candidate\n'
+  printf -- '---\nschema: olm.channel\npackage: multinet\nname: candidate\nentries:\n- name: multinet.v0.1.0\n- name: multinet.v0.1.1\n  replaces: multinet.v0.1.0\n'
+  "$OLM_BIN/opm" render "$REPO_DIR/olm-bundle" -o yaml
+  "$OLM_BIN/opm" render "$b" -o yaml
+} > "$r/configs/multinet/catalog.yaml"
+"$OLM_BIN/opm" validate "$r/configs"
+image catalog "$CATALOG_IMAGE" "$r" -entrypoint '["/usr/bin/opm","serve","/configs","--cache-dir=/tmp/cache"]'

@@ -62,6 +62,24 @@ public final class TestCluster {
         return kubeconfig().getParent().resolve("nodes").resolve(node).resolve("root");
     }
 
+    /** The test ground's OLM build (e2e/cluster/modules/olm): olm, catalog, cpb, opm, grpc-health-probe, bundlecheck. */
+    public static Path olmBin() {
+        return Path.of(required("MULTINET_E2E_OLM"));
+    }
+
+    /** OLM's CRDs as its release ships them (deploy/chart/crds of the pinned module). */
+    public static Path olmCrds() {
+        return Path.of(required("MULTINET_E2E_OLM_CRDS"));
+    }
+
+    public static String olmImage() {
+        return required("MULTINET_E2E_OLM_IMAGE");
+    }
+
+    public static String catalogImage() {
+        return required("MULTINET_E2E_CATALOG_IMAGE");
+    }
+
     public static Path project() {
         return Path.of(System.getProperty("user.dir"));
     }

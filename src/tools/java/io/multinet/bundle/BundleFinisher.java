@@ -23,6 +23,10 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.multinet.NetworkNames;
+import io.multinet.api.v1alpha1.MultiNetwork;
+import io.multinet.api.v1alpha1.NetworkPlanner;
+import io.multinet.api.v1alpha1.PlannerSettings;
+import io.multinet.operator.Attachments;
 import io.multinet.operator.DelegatorDaemonSet;
 
 /**
@@ -166,12 +170,27 @@ public final class BundleFinisher {
 
     static String almExamples(Path project) throws IOException {
         ArrayNode examples = JSON.createArrayNode();
+        List<MultiNetwork> networks = new ArrayList<>();
         try (InputStream in = Files.newInputStream(project.resolve("demo/networks.yaml"))) {
             var parser = YAML.getFactory().createParser(in);
             for (var it = YAML.readValues(parser, JsonNode.class); it.hasNext();) {
-                examples.add(it.next());
+                JsonNode n = it.next();
+                examples.add(n);
+                networks.add(Serialization.unmarshal(n.toString(), MultiNetwork.class));
             }
         }
+        // Every owned API has an example (OperatorHub's validator asks for one): a NAD with the config the
+        // operator writes for the demo's second network, without the operator's ownership marks (an
+        // admin's own NAD is never touched by the operator), and a node state named as the delegator names it.
+        MultiNetwork second = networks.get(1);
+        var allocation = NetworkPlanner.planAll(networks, PlannerSettings.defaults()).get(second.getMetadata().getName()).allocation();
+        var nad = Attachments.desired(second, allocation, "default");
+        ObjectNode plain = JSON.createObjectNode().put("apiVersion", nad.getApiVersion()).put("kind", nad.getKind());
+        plain.putObject("metadata").put("name", nad.getMetadata().getName()).put("namespace", "default");
+        plain.putObject("spec").put("config", nad.getSpec().config);
+        examples.add(plain);
+        examples.add(JSON.createObjectNode().put("apiVersion", "multinet.io/v1alpha1").put("kind", "MultiNetworkNodeState")
+                .set("metadata", JSON.createObjectNode().put("name", "node-a")));
         return examples.toPrettyString();
     }
 
