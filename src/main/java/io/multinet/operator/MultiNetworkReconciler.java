@@ -75,7 +75,7 @@ import io.multinet.flannel.NetConf;
         links = { @CSVMetadata.Link(name = "Documentation", url = "https://multinet.io/docs"),
                 @CSVMetadata.Link(name = "Source", url = "https://multinet.io/source") },
         installModes = { @CSVMetadata.InstallMode(type = "AllNamespaces", supported = true),
-                @CSVMetadata.InstallMode(type = "OwnNamespace", supported = false),
+                @CSVMetadata.InstallMode(type = "OwnNamespace", supported = true),
                 @CSVMetadata.InstallMode(type = "SingleNamespace", supported = false),
                 @CSVMetadata.InstallMode(type = "MultiNamespace", supported = false) },
         annotations = @CSVMetadata.Annotations(capabilities = "Basic Install", categories = "Networking",

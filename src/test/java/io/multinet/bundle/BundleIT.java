@@ -150,6 +150,21 @@ class BundleIT {
         assertThat(SchemaCheck.problems(schema, bad, "")).hasSize(4);
     }
 
+    /**
+     * OwnNamespace keeps `secrets: get` a Role of the install namespace (under AllNamespaces OLM v0
+     * grants a CSV's namespaced permissions cluster-wide); AllNamespaces stays for OLM v1. Neither
+     * narrows the controller: the generator's namespaces variable is gone.
+     */
+    @Test
+    void installsInItsOwnNamespaceOrForAllAndWatchesWhatItChooses() throws Exception {
+        Map<String, Boolean> modes = new java.util.TreeMap<>();
+        csv().at("/spec/installModes").forEach(m -> modes.put(m.path("type").asText(), m.path("supported").asBoolean()));
+        assertThat(modes).isEqualTo(Map.of("AllNamespaces", true, "OwnNamespace", true, "SingleNamespace", false, "MultiNamespace", false));
+        assertThat(csv().at("/spec/install/spec/deployments").findValues("name").stream().map(JsonNode::asText))
+                .doesNotContain(BundleFinisher.OLM_NAMESPACES_ENV).contains("KUBERNETES_NAMESPACE");
+        assertThat(csv().at("/spec/install/spec/permissions/0/rules").toString()).contains("secrets");
+    }
+
     /** An env value that looks like a number must stay a string, or the API server rejects the Deployment. */
     @Test
     void everyEnvValueIsAString() throws Exception {

@@ -204,13 +204,14 @@ class OlmE2E {
         Path pki = TestCluster.pki();
         TestCluster.kubectl("create", "secret", "generic", "-n", NS, "etcd-tls", "--from-file=ca.crt=" + pki.resolve("ca.crt"),
                 "--from-file=tls.crt=" + pki.resolve("etcd-flannel-client.crt"), "--from-file=tls.key=" + pki.resolve("etcd-flannel-client.key"));
-        // as docs/install.md has it: AllNamespaces, settings in the Subscription's config; Manual
+        // as docs/install.md has it: OwnNamespace, settings in the Subscription's config; Manual
         // approval so that the test installs 0.1.0 first and then upgrades
         TestCluster.kubectl("apply", "-f", write("subscription.yaml", """
                 apiVersion: operators.coreos.com/v1
                 kind: OperatorGroup
                 metadata: {name: multinet, namespace: %s}
-                spec: {}
+                spec:
+                  targetNamespaces: [%s]
                 ---
                 apiVersion: operators.coreos.com/v1alpha1
                 kind: Subscription
@@ -226,7 +227,7 @@ class OlmE2E {
                     env:
                     - {name: MULTINET_OPERATOR_ETCD_ENDPOINTS, value: "%s"}
                     - {name: MULTINET_OPERATOR_ETCD_TLS_SECRET, value: etcd-tls}
-                """.formatted(NS, NS, CATALOG, OLM_NS, TestCluster.flannelEtcd())).toString());
+                """.formatted(NS, NS, NS, CATALOG, OLM_NS, TestCluster.flannelEtcd())).toString());
         approve("multinet.v0.1.0");
         awaitCsvSucceeded("multinet.v0.1.0");
         String state = olmState("installed");
@@ -234,6 +235,11 @@ class OlmE2E {
         TestCluster.kubectl("rollout", "status", "-n", NS, "deployment/multinet", "--timeout=300s");
         assertTrue(TestCluster.kubectl("get", "deploy", "-n", NS, "multinet", "-o", "jsonpath={.spec.template.spec.containers[0].env}")
                 .contains(TestCluster.flannelEtcd()), "the Subscription's config reached the operator's Deployment");
+        // OwnNamespace keeps the CSV's namespaced permission (secrets: get) a Role of the install namespace
+        String sa = "system:serviceaccount:" + NS + ":multinet";
+        assertEquals("yes", canI(sa, NS, "get", "secrets"), "the operator reads its etcd Secrets");
+        assertEquals("no", canI(sa, PODS, "get", "secrets"), "and no other namespace's");
+        assertEquals("yes", canI(sa, PODS, "create", "network-attachment-definitions.k8s.cni.cncf.io"), "its cluster permissions are whole");
 
         // the operator works: an etcd-mode network whose endpoints come only from the Subscription
         TestCluster.kubectl("apply", "-f", write("olm1.yaml", """
@@ -311,6 +317,10 @@ class OlmE2E {
             }
         }
         assertTrue(TestCluster.kubectl("get", "nad", "-n", PODS, "-o", "name").contains("another-tools-nad"), "another tool's NAD stays");
+    }
+
+    static String canI(String as, String namespace, String verb, String resource) {
+        return TestCluster.kubectlAs(TestCluster.kubeconfig(), "auth", "can-i", verb, resource, "-n", namespace, "--as=" + as).out().strip();
     }
 
     static void approve(String csv) {

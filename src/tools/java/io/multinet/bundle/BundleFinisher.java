@@ -66,6 +66,19 @@ public final class BundleFinisher {
         ObjectNode csv = (ObjectNode) YAML.readTree(generated.resolve("manifests/multinet.clusterserviceversion.yaml").toFile());
         String image = csv.at("/metadata/annotations/containerImage").asText();
         ObjectNode spec = (ObjectNode) csv.get("spec");
+        // The generator narrows the controller to OLM's target namespaces (olm.targetNamespaces). MultiNetworks
+        // are cluster-scoped and the operator chooses each informer's namespaces itself; under OwnNamespace
+        // that variable would confine it to its install namespace, so it goes.
+        for (JsonNode d : spec.at("/install/spec/deployments")) {
+            for (JsonNode c : d.at("/spec/template/spec/containers")) {
+                ArrayNode env = (ArrayNode) c.get("env");
+                for (int i = env.size() - 1; i >= 0; i--) {
+                    if (env.get(i).path("name").asText().equals(OLM_NAMESPACES_ENV)) {
+                        env.remove(i);
+                    }
+                }
+            }
+        }
         spec.putArray("icon").addObject().put("base64data", Base64.getEncoder().encodeToString(
                 Files.readAllBytes(project.resolve("docs/multinet-icon.svg")))).put("mediatype", "image/svg+xml");
         ArrayNode related = spec.putArray("relatedImages");
@@ -167,6 +180,8 @@ public final class BundleFinisher {
         delegator.forEach(o -> docs.add(Serialization.asYaml(o)));
         Files.writeString(deployOut.resolve("multinet.yaml"), String.join("\n---\n", docs.stream().map(d -> d.replaceFirst("^---\n", "").strip()).toList()) + "\n");
     }
+
+    static final String OLM_NAMESPACES_ENV = "QUARKUS_OPERATOR_SDK_CONTROLLERS_MULTINETWORK_NAMESPACES";
 
     static String almExamples(Path project) throws IOException {
         ArrayNode examples = JSON.createArrayNode();
