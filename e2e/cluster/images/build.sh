@@ -155,4 +155,6 @@ install -m 755 "$OLM_BIN/grpc-health-probe" "$r/usr/bin/grpc_health_probe"
   "$OLM_BIN/opm" render "$b" -o yaml
 } > "$r/configs/multinet/catalog.yaml"
 "$OLM_BIN/opm" validate "$r/configs"
+# the serving cache is built into the image, as catalog images do: opm serve checks it at start
+"$OLM_BIN/opm" serve "$r/configs" --cache-dir="$r/tmp/cache" --cache-only
 image catalog "$CATALOG_IMAGE" "$r" -entrypoint '["/usr/bin/opm","serve","/configs","--cache-dir=/tmp/cache"]'

@@ -16,6 +16,16 @@ public interface FlannelStore extends AutoCloseable {
     /** Every key under keyPrefix with its value, ordered by key. */
     Map<String, String> list(EtcdTarget target, String keyPrefix);
 
+    /**
+     * What changes whenever a key under keyPrefix is written or removed: how many there are and the
+     * newest one's mod revision (a removal lowers the count; any write, a removal followed by a write
+     * included, raises the revision). One small request instead of listing thousands of leases.
+     */
+    RangeVersion version(EtcdTarget target, String keyPrefix);
+
+    record RangeVersion(long count, long newestModRevision) {
+    }
+
     /** Deletes every key under keyPrefix; returns how many. */
     long deletePrefix(EtcdTarget target, String keyPrefix);
 

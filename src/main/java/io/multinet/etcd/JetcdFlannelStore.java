@@ -57,6 +57,16 @@ public class JetcdFlannelStore implements FlannelStore {
     }
 
     @Override
+    public RangeVersion version(EtcdTarget target, String keyPrefix) {
+        requireRange(keyPrefix);
+        var response = await(target, "version of " + keyPrefix, client(target).getKVClient().get(bytes(keyPrefix),
+                GetOption.builder().isPrefix(true).withKeysOnly(true).withSortField(GetOption.SortTarget.MOD)
+                        .withSortOrder(GetOption.SortOrder.DESCEND).withLimit(1).build()));
+        // etcd counts every key of the range, whatever the limit
+        return new RangeVersion(response.getCount(), response.getKvs().isEmpty() ? 0 : response.getKvs().get(0).getModRevision());
+    }
+
+    @Override
     /**
      * Deletes the keys under the prefix as they are now, each only if it has not been written since it
      * was read (a transaction comparing its mod revision): a delete that was decided, timed out and

@@ -25,7 +25,7 @@ public class MeteredFlannelStore implements FlannelStore {
         }
     }
 
-    static final java.util.List<String> OPERATIONS = java.util.List.of("get", "put", "list", "delete");
+    static final java.util.List<String> OPERATIONS = java.util.List.of("get", "put", "list", "version", "delete");
 
     private Timer duration(String operation) {
         return Timer.builder("multinet.etcd.operation.duration").description("etcd operation latency").tags("operation", operation)
@@ -67,6 +67,11 @@ public class MeteredFlannelStore implements FlannelStore {
     @Override
     public Map<String, String> list(EtcdTarget target, String keyPrefix) {
         return measure("list", () -> delegate.list(target, keyPrefix));
+    }
+
+    @Override
+    public RangeVersion version(EtcdTarget target, String keyPrefix) {
+        return measure("version", () -> delegate.version(target, keyPrefix));
     }
 
     @Override
