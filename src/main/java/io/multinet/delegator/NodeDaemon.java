@@ -163,9 +163,12 @@ public class NodeDaemon {
         Map<String, Integer> attachments = delegator.attachmentsByNetwork();
         List<MultiNetwork> networks = view.networks().getStore().list();
         deleted.sweep(networks, attachments);
+        // each subnet file read once per refresh: the report and the kept flannel rules both need it
+        List<FlannelRuleMirror.Lease> leases = FlannelRuleMirror.leases(networks);
         reporter.report(new NodeStateReporter.Delegator(version, readiness.ready(), readiness.reason(),
-                files.conflistWritten() ? files.conflistPath().toString() : null, def.orElse(null)), networks, attachments,
-                delegator.lastErrors());
-        flannelRules.keep(FlannelRuleMirror.leases(networks)); // last: a node without iptables-restore still reports its state
+                files.conflistWritten() ? files.conflistPath().toString() : null, def.orElse(null)), networks,
+                leases.stream().collect(java.util.stream.Collectors.toMap(FlannelRuleMirror.Lease::network, FlannelRuleMirror.Lease::env)),
+                attachments, delegator.lastErrors());
+        flannelRules.keep(leases); // last: a node without iptables-restore still reports its state
     }
 }

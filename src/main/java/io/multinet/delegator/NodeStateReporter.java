@@ -1,7 +1,5 @@
 package io.multinet.delegator;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -51,7 +49,8 @@ final class NodeStateReporter {
         this.countsInterval = countsInterval;
     }
 
-    void report(Delegator d, List<MultiNetwork> networks, Map<String, Integer> attachments,
+    /** subnets: each network's subnet file as this refresh read it (absent: no file, or not readable yet). */
+    void report(Delegator d, List<MultiNetwork> networks, Map<String, SubnetEnv> subnets, Map<String, Integer> attachments,
             Map<String, io.multinet.delegator.Delegator.NetworkError> lastErrors) {
         MultiNetworkNodeStateStatus st = new MultiNetworkNodeStateStatus();
         st.delegator.version = d.version();
@@ -65,7 +64,7 @@ final class NodeStateReporter {
             if (n.getStatus() == null || n.getStatus().allocated == null) {
                 continue;
             }
-            nets.add(network(n, attachments, lastErrors));
+            nets.add(network(n, subnets.get(n.getMetadata().getName()), attachments, lastErrors));
         }
         nets.sort(Comparator.comparing(x -> x.name));
         st.addresses = host.addresses();
@@ -78,7 +77,7 @@ final class NodeStateReporter {
         write(st, now);
     }
 
-    private MultiNetworkNodeStateStatus.Network network(MultiNetwork n, Map<String, Integer> attachments,
+    private MultiNetworkNodeStateStatus.Network network(MultiNetwork n, SubnetEnv env, Map<String, Integer> attachments,
             Map<String, io.multinet.delegator.Delegator.NetworkError> lastErrors) {
         var a = n.getStatus().allocated;
         String name = n.getMetadata().getName();
@@ -86,15 +85,12 @@ final class NodeStateReporter {
         x.name = name;
         x.subnetFile = a.subnetFile;
         x.bridge = a.bridge;
-        try {
-            SubnetEnv env = SubnetEnv.read(Path.of(a.subnetFile));
-            x.subnetFilePresent = true;
+        x.subnetFilePresent = env != null;
+        if (env != null) {
             x.network = env.network();
             x.subnet = env.subnet();
             x.mtu = env.mtu();
             x.ipMasq = env.ipMasq();
-        } catch (IOException | IllegalArgumentException e) {
-            x.subnetFilePresent = false;
         }
         x.bridgePresent = host.linkExists(a.bridge);
         x.attachments = attachments.getOrDefault(name, 0);
