@@ -62,7 +62,9 @@ class OlmE2E {
 
     /** What an admin looks at after each step; printed for the record and returned for checks. */
     static String olmState(String when) {
-        String out = TestCluster.kubectl("get", "csv,subscription,installplan", "-n", NS, "-o", "wide");
+        var r = TestCluster.kubectlAs(TestCluster.kubeconfig(), "get", "csv,subscription,installplan", "-n", NS, "-o", "wide");
+        assertEquals(0, r.exit(), r.err());
+        String out = r.out() + r.err(); // "No resources found" comes on stderr
         System.out.println("---- " + when + ": kubectl get csv,subscription,installplan -n " + NS + "\n" + out);
         return out;
     }
