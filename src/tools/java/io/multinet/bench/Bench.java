@@ -78,6 +78,7 @@ public final class Bench implements AutoCloseable {
             long rssStart = b.rssKb();
             b.throughput(pods);
             long rssAfter = b.rssKb();
+            b.herd(pods);
             b.nativeMemory();
             b.row("Daemon RSS after start / after throughput (JVM flags of the DaemonSet)", rssStart / 1024 + " MiB", rssAfter / 1024 + " MiB", "goal <= 64 MiB");
             b.out.println();
@@ -317,6 +318,34 @@ public final class Bench implements AutoCloseable {
             row("throughput, " + pods + " pods ADD then DEL, concurrency " + concurrency, String.format("%.1f pods/s", viaDelegator),
                     String.format("%.1f pods/s", direct), String.format("%.2fx, 0 errors", viaDelegator / direct));
         }
+    }
+
+    /**
+     * A thundering herd, as after a node reboot or a drain onto this node: every pod's ADD at the same
+     * moment, then their DELs, each pod checked as in the throughput runs. The daemon's peak RSS
+     * meanwhile: the kernel's high-water mark, reset just before (clear_refs 5).
+     */
+    void herd(int pods) throws Exception {
+        Path status = Path.of("/proc/" + daemon.pid() + "/status");
+        Files.writeString(Path.of("/proc/" + daemon.pid() + "/clear_refs"), "5");
+        long before = kb(status, "VmHWM:");
+        double rate = pass(pods, pods, true);
+        long peak = kb(status, "VmHWM:");
+        row("thundering herd: " + pods + " ADDs at once, then their DELs (all attached, 0 errors)",
+                "peak RSS " + peak / 1024 + " MiB", "RSS before " + before / 1024 + " MiB; DaemonSet limit 192 MiB",
+                String.format("%.1f pods/s; the socket serves 16 at a time, the rest wait in its queue", rate));
+        if (!daemon.isAlive()) {
+            throw new IllegalStateException("the daemon died in the herd");
+        }
+    }
+
+    static long kb(Path procStatus, String field) throws java.io.IOException {
+        for (String line : Files.readAllLines(procStatus)) {
+            if (line.startsWith(field)) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IllegalStateException("no " + field + " in " + procStatus);
     }
 
     double pass(int pods, int concurrency, boolean delegator) throws Exception {
