@@ -319,8 +319,9 @@ public class MultiNetworkReconciler implements Reconciler<MultiNetwork>, Cleaner
         Map<String, Lease> byIp = new HashMap<>();
         store.list(target, range).forEach((k, v) -> Lease.parse(prefix, k, v).ifPresent(l -> byIp.put(l.publicIp(), l)));
         // listed after the version: a write in between makes the next reconcile list again, never miss it
-        listedLeases.put(network, new ListedLeases(target, range, version, Map.copyOf(byIp)));
-        return listedLeases.get(network).byIp();
+        ListedLeases listed = new ListedLeases(target, range, version, Map.copyOf(byIp));
+        listedLeases.put(network, listed);
+        return listed.byIp();
     }
 
     private record ListedLeases(EtcdTarget target, String range, FlannelStore.RangeVersion version, Map<String, Lease> byIp) {

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -65,14 +66,13 @@ final class SlimStore<T extends HasMetadata> implements ItemStore<T> {
         PodStatus status = new PodStatus();
         if (p.getStatus() != null) {
             status.setPhase(in.intern(p.getStatus().getPhase()));
-            status.setConditions(in.intern(p.getStatus().getConditions() == null ? List.of() : p.getStatus().getConditions().stream()
-                    .filter(c -> "Ready".equals(c.getType())).map(c -> {
-                        PodCondition r = new PodCondition();
-                        r.setAdditionalProperties(Map.of());
-                        r.setType("Ready");
-                        r.setStatus(in.intern(c.getStatus()));
-                        return in.intern(r);
-                    }).toList()));
+            status.setConditions(readyOnly(p.getStatus().getConditions(), PodCondition::getType, PodCondition::getStatus, s -> {
+                PodCondition r = new PodCondition();
+                r.setAdditionalProperties(Map.of());
+                r.setType("Ready");
+                r.setStatus(s);
+                return r;
+            }, in));
         }
         out.setStatus(in.intern(empty(status)));
         return out;
@@ -113,15 +113,13 @@ final class SlimStore<T extends HasMetadata> implements ItemStore<T> {
                     return r;
                 }).toList());
             }
-            if (n.getStatus().getConditions() != null) {
-                status.setConditions(in.intern(n.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).map(c -> {
-                    NodeCondition r = new NodeCondition();
-                    r.setAdditionalProperties(Map.of());
-                    r.setType("Ready");
-                    r.setStatus(in.intern(c.getStatus()));
-                    return in.intern(r);
-                }).toList()));
-            }
+            status.setConditions(readyOnly(n.getStatus().getConditions(), NodeCondition::getType, NodeCondition::getStatus, s -> {
+                NodeCondition r = new NodeCondition();
+                r.setAdditionalProperties(Map.of());
+                r.setType("Ready");
+                r.setStatus(s);
+                return r;
+            }, in));
         }
         out.setStatus(status);
         return out;
@@ -129,6 +127,16 @@ final class SlimStore<T extends HasMetadata> implements ItemStore<T> {
 
     static Node slim(Node n) {
         return slim(n, new Interner());
+    }
+
+    /**
+     * The Ready condition alone (type and status: all the status reads), shared: every ready pod or
+     * node holds the same list. The model's condition classes share no type, hence the accessors.
+     */
+    private static <C> List<C> readyOnly(List<C> all, Function<C, String> type, Function<C, String> status,
+            Function<String, C> ready, Interner in) {
+        return in.intern(all == null ? List.of() : all.stream().filter(c -> "Ready".equals(type.apply(c)))
+                .map(c -> in.intern(ready.apply(in.intern(status.apply(c))))).toList());
     }
 
     private static ObjectMeta meta(ObjectMeta m, Interner in, boolean allLabels) {

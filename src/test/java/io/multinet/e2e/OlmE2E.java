@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -197,9 +196,7 @@ class OlmE2E {
             assertEquals(2, bad.exit(), bad.out() + bad.err());
             assertTrue(bad.out().contains("example annotations not found"), bad.out());
         } finally {
-            try (var files = Files.walk(copy)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            io.multinet.testing.EtcdServer.deleteTree(copy);
         }
     }
 

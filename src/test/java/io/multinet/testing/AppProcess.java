@@ -66,15 +66,33 @@ public final class AppProcess {
 
     /** Resident set size of a process, in KiB. */
     public static long rssKb(Process p) {
+        return statusKb(p, "VmRSS");
+    }
+
+    /** Peak resident set size of a process since it started or since {@link #resetPeakRss}, in KiB. */
+    public static long peakRssKb(Process p) {
+        return statusKb(p, "VmHWM");
+    }
+
+    /** Starts the peak RSS afresh from the current RSS (clear_refs 5). */
+    public static void resetPeakRss(Process p) {
+        try {
+            Files.writeString(Path.of("/proc/" + p.pid() + "/clear_refs"), "5");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot reset the peak RSS of " + p.pid() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long statusKb(Process p, String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/" + p.pid() + "/status"))) {
-                if (line.startsWith("VmRSS:")) {
+                if (line.startsWith(field + ":")) {
                     return Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read the RSS of " + p.pid() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot read " + field + " of " + p.pid() + ": " + e.getMessage(), e);
         }
-        throw new IllegalStateException("no VmRSS for " + p.pid());
+        throw new IllegalStateException("no " + field + " for " + p.pid());
     }
 }

@@ -326,26 +326,16 @@ public final class Bench implements AutoCloseable {
      * meanwhile: the kernel's high-water mark, reset just before (clear_refs 5).
      */
     void herd(int pods) throws Exception {
-        Path status = Path.of("/proc/" + daemon.pid() + "/status");
-        Files.writeString(Path.of("/proc/" + daemon.pid() + "/clear_refs"), "5");
-        long before = kb(status, "VmHWM:");
+        io.multinet.testing.AppProcess.resetPeakRss(daemon);
+        long before = io.multinet.testing.AppProcess.peakRssKb(daemon);
         double rate = pass(pods, pods, true);
-        long peak = kb(status, "VmHWM:");
+        long peak = io.multinet.testing.AppProcess.peakRssKb(daemon);
         row("thundering herd: " + pods + " ADDs at once, then their DELs (all attached, 0 errors)",
                 "peak RSS " + peak / 1024 + " MiB", "RSS before " + before / 1024 + " MiB; DaemonSet limit 192 MiB",
                 String.format("%.1f pods/s; the socket serves 16 at a time, the rest wait in its queue", rate));
         if (!daemon.isAlive()) {
             throw new IllegalStateException("the daemon died in the herd");
         }
-    }
-
-    static long kb(Path procStatus, String field) throws java.io.IOException {
-        for (String line : Files.readAllLines(procStatus)) {
-            if (line.startsWith(field)) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        throw new IllegalStateException("no " + field + " in " + procStatus);
     }
 
     double pass(int pods, int concurrency, boolean delegator) throws Exception {
