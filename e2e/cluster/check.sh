@@ -24,7 +24,7 @@ for t in nat filter; do
   while read -r c; do left+=("iptables $t chain $c in the machine's namespace"); done < <(iptables-legacy -t "$t" -S 2>/dev/null | awk '$1 == "-N" && $2 ~ /^(KUBE-|FLANNEL|CNI-|MULTINET-)/ { print $2 }')
 done
 for h in "${NODE_HOST_DIRS[@]}"; do
-  [ -d "/$h" ] && [ -n "$(ls -A "/$h" 2>/dev/null | grep -E 'multinet|e2e-bridge|flannel' )" ] && left+=("files of the cluster in /$h")
+  [ -d "/$h" ] && [ -n "$(ls -A "/$h" 2>/dev/null | grep -E 'multinet|multus|e2e-bridge|flannel' )" ] && left+=("files of the cluster in /$h")
 done
 
 if [ ${#left[@]} -gt 0 ]; then

@@ -34,13 +34,16 @@ ADMIN_KUBECONFIG=$E2E_RUN/admin.kubeconfig
 # bind-mounted in the node's mount namespace, so two kubelets on one machine share none.
 NODE_HOST_DIRS=(etc/cni/net.d opt/cni/bin var/lib/kubelet run/flannel var/lib/cni run/multinet
   var/lib/multinet var/lib/containerd run/containerd var/log/pods var/log/containers etc/kubernetes
-  run/netns)
+  run/netns run/multus run/k8s.cni.cncf.io etc/cni/multus)
 
 # Images imported into every node's containerd under the names the manifests use.
 PAUSE_IMAGE=registry.k8s.io/pause:3.10
 BUSYBOX_IMAGE=docker.io/library/busybox:1.35
 FLANNEL_IMAGE=ghcr.io/flannel-io/flannel:v0.28.9
 MULTINET_IMAGE=ghcr.io/multinet-io/multinet:0.1.0
+# Multus v4.3 as built from e2e/cluster/modules/multus, one image under the two tags its manifests use.
+MULTUS_THICK_IMAGE=ghcr.io/k8snetworkplumbingwg/multus-cni:snapshot-thick
+MULTUS_THIN_IMAGE=ghcr.io/k8snetworkplumbingwg/multus-cni:snapshot
 # OLM v0 as built from e2e/cluster/modules/olm (olm, catalog, cpb, opm), and a file-based catalog of
 # multinet's bundle (0.1.0, and 0.1.1 that replaces it), for OlmE2E.
 OLM_IMAGE=quay.io/operator-framework/olm:v0.36.0
@@ -82,6 +85,19 @@ cgroup_base() {
   echo "$mem/$NS_PREFIX"
 }
 CGROUP_SUBSYSTEMS=(cpu cpuacct cpuset memory devices freezer blkio pids systemd hugetlb net_cls net_prio perf_event)
+
+# E2E_ENV: what the Java side of the test ground (TestCluster) reads to find the running cluster,
+# its tools and its images; for `env "${E2E_ENV[@]}" ...` (e2e/run, bench/multus-real).
+e2e_env() {
+  local olm multus
+  olm=$(cd "$E2E_DIR/modules/olm" && go list -m -f '{{.Dir}}' github.com/operator-framework/operator-lifecycle-manager)
+  multus=$(cd "$E2E_DIR/modules/multus" && go list -m -f '{{.Dir}}' gopkg.in/k8snetworkplumbingwg/multus-cni.v4)
+  E2E_ENV=(MULTINET_E2E_KUBECONFIG="$ADMIN_KUBECONFIG" MULTINET_E2E_KUBECTL="$(module_bin kubernetes)/kubectl"
+    MULTINET_E2E_FLANNEL_CNI="$(module_bin cni-flannel)/flannel" MULTINET_E2E_OLM="$(module_bin olm)"
+    MULTINET_E2E_OLM_CRDS="$olm/deploy/chart/crds" MULTINET_E2E_MULTUS="$multus/deployments"
+    MULTINET_E2E_OLM_IMAGE="$OLM_IMAGE" MULTINET_E2E_CATALOG_IMAGE="$CATALOG_IMAGE" MULTINET_E2E_FLANNEL_ETCD="$FLANNEL_ETCD_URL"
+    MULTINET_E2E_NODES="${NODES[*]}" MULTINET_E2E_BUSYBOX="$BUSYBOX_IMAGE" MULTINET_E2E_NS_PREFIX="$NS_PREFIX")
+}
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }

@@ -192,8 +192,20 @@ plugins:
     defaults: {enforce: baseline, enforce-version: latest, audit: baseline, audit-version: latest, warn: baseline, warn-version: latest}
     exemptions: {usernames: [], runtimeClasses: [], namespaces: [kube-system]}
 EOF
+# The API requests of the node daemons (multinet's delegator, Multus), counted per pod by
+# bench/multus-real; nobody else's requests are recorded.
+cat > "$E2E_RUN/audit-policy.yaml" <<EOF
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived, ResponseStarted]
+rules:
+- level: Metadata
+  users: ["system:serviceaccount:multinet-system:multinet-delegator", "system:serviceaccount:kube-system:multus"]
+- level: None
+EOF
 run kube-apiserver "$CP" kube-apiserver --etcd-servers=http://127.0.0.1:2379 \
   --admission-control-config-file="$E2E_RUN/admission.yaml" \
+  --audit-policy-file="$E2E_RUN/audit-policy.yaml" --audit-log-path="$E2E_RUN/logs/audit.log" \
   --advertise-address="$APISERVER_IP" --bind-address=0.0.0.0 --secure-port=6443 \
   --service-cluster-ip-range="$SERVICE_CIDR" --allow-privileged=true \
   --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction \
@@ -273,7 +285,8 @@ serializeImagePulls: false
 evictionHard: {memory.available: "1Mi", nodefs.available: "1%", imagefs.available: "1%", nodefs.inodesFree: "1%"}
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
-maxPods: 60
+# room for bench/multus-real's thundering herd: 200 pods started at once on one node
+maxPods: 250
 EOF
   run "kubelet-$node" "$node" kubelet --config="$d/kubelet.yaml" --kubeconfig="$d/kubelet.kubeconfig" \
     --hostname-override="$node" --node-ip="$(node_ip "$node")" --v=1

@@ -2,7 +2,7 @@
 # Makes the images the cluster runs, as `docker save` archives in the cache, under the names the
 # manifests use (no registry is reachable): pause, busybox (Debian's busybox-static), flanneld
 # (the pinned build plus the iptables its --ip-masq needs) and multinet (the built application on
-# a jlink'ed runtime, with the shim), OLM and a catalog of multinet's bundle.
+# a jlink'ed runtime, with the shim), Multus, OLM and a catalog of multinet's bundle.
 # Usage: images/build.sh  (needs build.sh and `make build` first)
 #        images/build.sh multinet FILE   only multinet's image, to FILE (`make image`)
 set -euo pipefail
@@ -121,6 +121,24 @@ if [ "$only" = multinet ] && [ -n "${2:-}" ]; then
   log "image: $2 ($MULTINET_IMAGE, a docker-archive)"
 fi
 [ "$only" != multinet ] || exit 0
+
+# Multus v4.3 as its own images lay it out (images/Dockerfile and Dockerfile.thick): every binary in
+# /usr/src/multus-cni/bin, the thin image's entry points also at /; under the tags its deployments/
+# manifests name, so those manifests run here as they are (MultusCompatE2E, bench/multus-real).
+MULTUS_BIN=$(module_bin multus)
+key=$( (cat "$0"; readlink "$MULTUS_BIN") | sha256sum | cut -c1-12)
+if [ "$(cat "$IMAGES/multus.key" 2>/dev/null)" != "$key" ]; then
+  log "images: multus (thick and thin)"
+  r=$work/multus && new_root "$r" && add_busybox "$r"
+  for b in multus multus-daemon multus-shim install_multus thin_entrypoint; do
+    install -D -m 755 "$MULTUS_BIN/$b" "$r/usr/src/multus-cni/bin/$b"
+  done
+  install -m 755 "$MULTUS_BIN/passthru-cni" "$r/usr/src/multus-cni/bin/passthru"
+  ln -s usr/src/multus-cni/bin/install_multus "$r/install_multus"
+  ln -s usr/src/multus-cni/bin/thin_entrypoint "$r/thin_entrypoint"
+  image multus "$MULTUS_THICK_IMAGE,$MULTUS_THIN_IMAGE" "$r" -entrypoint '["/usr/src/multus-cni/bin/multus-daemon"]'
+  echo "$key" > "$IMAGES/multus.key"
+fi
 
 # OLM v0 in one image, as OLM's own: the olm and catalog operators, and opm and cpb for the unpack Job.
 OLM_BIN=$(module_bin olm)

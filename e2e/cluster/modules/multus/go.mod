@@ -1,4 +1,4 @@
-// Test tooling only: pins Multus (thick daemon, shim, thin plugin) for the side-by-side comparison only. Never shipped.
+// Test tooling only: pins Multus (thick daemon and shim, thin plugin and its entrypoint, installer, passthru) for the side-by-side comparison only. Never shipped.
 module multinet.io/e2e/multus
 
 go 1.25.0
@@ -69,5 +69,8 @@ require (
 tool (
 	gopkg.in/k8snetworkplumbingwg/multus-cni.v4/cmd/multus
 	gopkg.in/k8snetworkplumbingwg/multus-cni.v4/cmd/multus-daemon
+	gopkg.in/k8snetworkplumbingwg/multus-cni.v4/cmd/install_multus
 	gopkg.in/k8snetworkplumbingwg/multus-cni.v4/cmd/multus-shim
+	gopkg.in/k8snetworkplumbingwg/multus-cni.v4/cmd/passthru-cni
+	gopkg.in/k8snetworkplumbingwg/multus-cni.v4/cmd/thin_entrypoint
 )

@@ -2,7 +2,7 @@
 // writes, which `ctr images import` reads: no registry is reachable, so the test ground's
 // images are made here from binaries the machine already has or built.
 //
-// Usage: mkimage -root DIR -tag NAME:TAG -out FILE.tar [-entrypoint '["/bin/x","arg"]'] [-env K=V]...
+// Usage: mkimage -root DIR -tag NAME:TAG[,NAME:TAG...] -out FILE.tar [-entrypoint '["/bin/x","arg"]'] [-env K=V]...
 package main
 
 import (
@@ -30,7 +30,7 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 func main() {
 	root := flag.String("root", "", "directory that becomes the image's filesystem")
-	tag := flag.String("tag", "", "image name and tag")
+	tag := flag.String("tag", "", "image name and tag; several, comma separated, name one image")
 	out := flag.String("out", "", "archive to write")
 	entrypoint := flag.String("entrypoint", "", "JSON list")
 	workdir := flag.String("workdir", "/", "working directory")
@@ -67,7 +67,7 @@ func main() {
 	configSum := sha256.Sum256(config)
 	configName := hex.EncodeToString(configSum[:]) + ".json"
 	manifest, _ := json.Marshal([]map[string]any{{
-		"Config": configName, "RepoTags": []string{*tag}, "Layers": []string{layerID + "/layer.tar"},
+		"Config": configName, "RepoTags": strings.Split(*tag, ","), "Layers": []string{layerID + "/layer.tar"},
 	}})
 
 	f, err := os.Create(*out + ".tmp")

@@ -24,7 +24,6 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.multinet.NetworkNames;
 import io.multinet.api.v1alpha1.Cidr;
-import io.multinet.bundle.BundleFinisher;
 import io.multinet.etcd.EtcdTarget;
 import io.multinet.etcd.JetcdFlannelStore;
 
@@ -50,21 +49,7 @@ class SeedScenarioE2E {
     static void install() throws Exception {
         k8s = TestCluster.admin();
         work = Files.createDirectories(TestCluster.project().resolve("target/e2e/seed"));
-        // what `make bundle` writes, then docs/install.md's own install commands
-        BundleFinisher.writePlain(TestCluster.project(), TestCluster.project().resolve("target/deploy"));
-        System.out.println(TestCluster.runDocumented("install"));
-
-        Path pki = TestCluster.pki();
-        TestCluster.kubectl("create", "secret", "generic", "-n", NS, "flannel2-etcd-tls",
-                "--from-file=ca.crt=" + pki.resolve("ca.crt"), "--from-file=tls.crt=" + pki.resolve("etcd-flannel-client.crt"),
-                "--from-file=tls.key=" + pki.resolve("etcd-flannel-client.key"));
-        // demo/networks.yaml as the admin wrote it, plus where this cluster's etcd is and its TLS Secret
-        String networks = Files.readString(TestCluster.project().resolve("demo/networks.yaml")).replace("    prefix: /k8s/network2\n",
-                "    prefix: /k8s/network2\n    endpoints: [" + TestCluster.flannelEtcd() + "]\n    tlsSecret: flannel2-etcd-tls\n");
-        assertTrue(networks.contains("tlsSecret"), "demo/networks.yaml no longer has flannel2's etcd prefix line");
-        Path f = work.resolve("networks.yaml");
-        Files.writeString(f, networks);
-        TestCluster.kubectl("apply", "-f", f.toString());
+        SeedNetworks.install(work);
     }
 
     @AfterAll
@@ -522,11 +507,7 @@ class SeedScenarioE2E {
     }
 
     static void awaitNetworksReady() {
-        for (String net : List.of("flannel1", "flannel2")) {
-            TestCluster.await(net + " Ready on both nodes again", Duration.ofMinutes(4), () -> TestCluster.kubectl("get", "mnet", net, "-o",
-                    "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}").equals("True")
-                    && TestCluster.kubectl("get", "ds", "-n", NS, NetworkNames.flanneldDaemonSet(net), "-o", "jsonpath={.status.numberReady}").equals("2"));
-        }
+        SeedNetworks.awaitReady(Duration.ofMinutes(4));
     }
 
     /** busybox-node1 reaches busybox-node2 over net1 (flannel2) and eth0 (flannel1). */

@@ -57,6 +57,11 @@ public final class TestCluster {
         return kubeconfig().getParent().resolve("pki");
     }
 
+    /** A node's mount namespace (nsenter --mount), where its host directories are bound in place. */
+    public static Path nodeMountNs(String node) {
+        return kubeconfig().getParent().resolve("mnt").resolve(node);
+    }
+
     /** What a node's host directories (/run/flannel, /var/lib/cni, ...) hold, seen from outside the node. */
     public static Path nodeRoot(String node) {
         return kubeconfig().getParent().resolve("nodes").resolve(node).resolve("root");
@@ -70,6 +75,11 @@ public final class TestCluster {
     /** OLM's CRDs as its release ships them (deploy/chart/crds of the pinned module). */
     public static Path olmCrds() {
         return Path.of(required("MULTINET_E2E_OLM_CRDS"));
+    }
+
+    /** Multus' own deployments/ directory of the pinned module (e2e/cluster/modules/multus): its install manifests. */
+    public static Path multusDeployments() {
+        return Path.of(required("MULTINET_E2E_MULTUS"));
     }
 
     public static String olmImage() {

@@ -66,33 +66,45 @@ public final class AppProcess {
 
     /** Resident set size of a process, in KiB. */
     public static long rssKb(Process p) {
-        return statusKb(p, "VmRSS");
+        return statusKb(p.pid(), "VmRSS");
+    }
+
+    public static long rssKb(long pid) {
+        return statusKb(pid, "VmRSS");
     }
 
     /** Peak resident set size of a process since it started or since {@link #resetPeakRss}, in KiB. */
     public static long peakRssKb(Process p) {
-        return statusKb(p, "VmHWM");
+        return statusKb(p.pid(), "VmHWM");
+    }
+
+    public static long peakRssKb(long pid) {
+        return statusKb(pid, "VmHWM");
     }
 
     /** Starts the peak RSS afresh from the current RSS (clear_refs 5). */
     public static void resetPeakRss(Process p) {
+        resetPeakRss(p.pid());
+    }
+
+    public static void resetPeakRss(long pid) {
         try {
-            Files.writeString(Path.of("/proc/" + p.pid() + "/clear_refs"), "5");
+            Files.writeString(Path.of("/proc/" + pid + "/clear_refs"), "5");
         } catch (IOException e) {
-            throw new IllegalStateException("cannot reset the peak RSS of " + p.pid() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot reset the peak RSS of " + pid + ": " + e.getMessage(), e);
         }
     }
 
-    private static long statusKb(Process p, String field) {
+    private static long statusKb(long pid, String field) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + p.pid() + "/status"))) {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
                 if (line.startsWith(field + ":")) {
                     return Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + field + " of " + p.pid() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot read " + field + " of " + pid + ": " + e.getMessage(), e);
         }
-        throw new IllegalStateException("no " + field + " for " + p.pid());
+        throw new IllegalStateException("no " + field + " for " + pid);
     }
 }
