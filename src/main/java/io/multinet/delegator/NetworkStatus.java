@@ -40,21 +40,28 @@ final class NetworkStatus {
                 }
             }
             ArrayNode ips = s.putArray("ips");
-            ArrayNode gws = JSON.createArrayNode();
             for (JsonNode ip : r.path("ips")) {
                 if (index < 0 || !ip.has("interface") || ip.get("interface").asInt() == index) {
                     String addr = ip.path("address").asText();
                     ips.add(addr.contains("/") ? addr.substring(0, addr.indexOf('/')) : addr);
-                    if (ip.has("gateway")) {
-                        gws.add(ip.get("gateway").asText());
-                    }
                 }
             }
-            s.put("default", a.isDefault());
+            // as Multus (network-attachment-definition-client's CreateNetworkStatus): "default" only when
+            // true, and the gateways are those of the result's default routes, not every address's gateway
+            if (a.isDefault()) {
+                s.put("default", true);
+            }
             if (r.has("dns") && !r.get("dns").isEmpty()) {
                 s.set("dns", r.get("dns"));
             } else {
                 s.putObject("dns");
+            }
+            ArrayNode gws = JSON.createArrayNode();
+            for (JsonNode route : r.path("routes")) {
+                String dst = route.path("dst").asText();
+                if ((dst.equals("0.0.0.0/0") || dst.equals("::/0")) && route.hasNonNull("gw")) {
+                    gws.add(route.get("gw").asText());
+                }
             }
             if (!gws.isEmpty()) {
                 s.set("gateway", gws);

@@ -107,7 +107,10 @@ class DelegatorIT {
         assertThat(st.get(0).get("ips").get(0).asText()).isEqualTo(eth0.get(0).split("/")[0]);
         assertThat(st.get(1).get("name").asText()).isEqualTo("default/flannel2-conf");
         assertThat(st.get(1).get("interface").asText()).isEqualTo("net1");
-        assertThat(st.get(1).get("default").asBoolean()).isFalse();
+        // as Multus writes it: "default" only on the default network's entry; gateways only from default routes
+        assertThat(st.get(1).has("default")).isFalse();
+        assertThat(st.get(0).get("gateway").get(0).asText()).isEqualTo("172.96.5.1");
+        assertThat(st.get(1).has("gateway")).isFalse();
         assertThat(st.get(1).get("mac").asText()).matches("([0-9a-f]{2}:){5}[0-9a-f]{2}");
 
         sim.del(box, "c-busybox", "default", "busybox");
