@@ -14,7 +14,7 @@ help:
 	@echo "make e2e     the end-to-end tier (*E2E) on a real two-node cluster: cluster-up, tests, cluster-down"
 	@echo "make cluster-up    build (cached) and start the real two-node Kubernetes of e2e/cluster; docs/testing.md"
 	@echo "make cluster-down  stop it and remove everything it made, checking that nothing is left"
-	@echo "make bench   delegator vs direct plugin calls, throughput, daemon memory, operator scale (docs/benchmarks.md)"
+	@echo "make bench   delegator vs direct plugin calls, throughput, daemon memory, operator scale, against Multus (docs/benchmarks.md)"
 	@echo "make crds    regenerate crds/ from the Java API model"
 	@echo "make bundle  regenerate olm-bundle/ and the plain manifests target/deploy/multinet.yaml"
 	@echo "make deploy  kubectl apply the plain manifests (clusters without OLM)"

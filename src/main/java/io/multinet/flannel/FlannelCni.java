@@ -11,7 +11,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public final class FlannelCni {
 
-    public static final String CNI_VERSION = "1.0.0";
+    /**
+     * The cniVersion of the flannel configs multinet writes (NADs, the default network's eth0): the
+     * newest that every flannel CNI plugin accepts (the one in containernetworking/plugins stops at
+     * 0.4.0), so Multus, or a runtime, can run multinet's NADs with whatever flannel build a node has.
+     */
+    public static final String CNI_VERSION = "0.4.0";
     public static final String DEFAULT_SUBNET_FILE = io.multinet.HostPaths.FLANNEL_SUBNET_FILE;
     public static final String DEFAULT_DATA_DIR = io.multinet.HostPaths.FLANNEL_DATA_DIR;
     private static final ObjectMapper JSON = io.multinet.Json.MAPPER;

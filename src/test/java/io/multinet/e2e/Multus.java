@@ -88,6 +88,16 @@ public final class Multus {
         String text = Files.readString(TestCluster.multusDeployments().resolve(f.manifest));
         String kept = Arrays.stream(text.split("(?m)^---\\s*$")).filter(d -> !d.contains("kind: CustomResourceDefinition"))
                 .filter(d -> d.lines().anyMatch(l -> l.startsWith("kind:"))).collect(Collectors.joining("---\n"));
+        // The one change: the thick daemon empties its socket directory at start (RemoveAll, MkdirAll), and
+        // on this test ground each node's /run/multus is a bind mount of its own (two nodes share one
+        // machine's /run), which cannot be removed: the socket goes one level down, and the shim is told.
+        String socketDir = "\"socketDir\": \"/host/run/multus/\"";
+        if (f == Flavour.THICK) {
+            if (!kept.contains(socketDir)) {
+                throw new IllegalStateException(f.manifest + " no longer has " + socketDir);
+            }
+            kept = kept.replace(socketDir, "\"socketDir\": \"/host/run/multus/daemon/\",\n        \"daemonSocketDir\": \"/run/multus/daemon\"");
+        }
         Path out = work.resolve("multus-" + f.name().toLowerCase() + ".yaml");
         Files.writeString(out, kept);
         return out;
@@ -140,7 +150,13 @@ public final class Multus {
         for (String node : TestCluster.nodes()) {
             Path conf = TestCluster.nodeRoot(node).resolve("etc/cni/net.d").resolve(CONFIG);
             TestCluster.await(node + ": Multus wrote " + CONFIG, Duration.ofMinutes(2), () -> Files.exists(conf));
+            if (f == Flavour.THICK) {
+                Path socket = TestCluster.nodeRoot(node).resolve("run/multus/daemon/multus.sock");
+                TestCluster.await(node + ": the Multus daemon listens on " + socket, Duration.ofMinutes(2), () -> Files.exists(socket));
+            }
         }
+        TestCluster.await("Multus Ready on both nodes", Duration.ofMinutes(2), () -> TestCluster.kubectl("get", "ds", "-n", NS, DAEMONSET, "-o",
+                "jsonpath={.status.numberReady}").equals("2"));
     }
 
     /**

@@ -116,7 +116,8 @@ class OperatorIT {
         JsonNode n2 = json(nad("default", "flannel2-conf").getSpec().config);
         assertThat(n2.get("type").asText()).isEqualTo("flannel");
         assertThat(n2.get("name").asText()).isEqualTo("flannel2");
-        assertThat(n2.get("cniVersion").asText()).isEqualTo("1.0.0");
+        // what every flannel CNI plugin accepts, so Multus can run the NAD too (MultusCompatE2E)
+        assertThat(n2.get("cniVersion").asText()).isEqualTo("0.4.0");
         assertThat(n2.get("subnetFile").asText()).isEqualTo("/run/flannel/networks/flannel2.env");
         assertThat(n2.get("dataDir").asText()).isEqualTo("/var/lib/cni/flannel/flannel2");
         assertThat(n2.get("delegate").get("bridge").asText()).isEqualTo("mn-flannel2");
