@@ -31,20 +31,22 @@ final class NetworkStatus {
             for (int i = 0; i < ifaces.size(); i++) {
                 if (a.ifname().equals(ifaces.get(i).path("name").asText()) && !ifaces.get(i).path("sandbox").asText().isEmpty()) {
                     index = i;
-                    if (ifaces.get(i).has("mac")) {
-                        s.put("mac", ifaces.get(i).get("mac").asText());
-                    }
-                    if (ifaces.get(i).has("mtu")) {
-                        s.put("mtu", ifaces.get(i).get("mtu").asInt());
-                    }
                 }
             }
+            // the fields in Multus' order (its NetworkStatus type), for whoever reads the text rather than the JSON
             ArrayNode ips = s.putArray("ips");
             for (JsonNode ip : r.path("ips")) {
                 if (index < 0 || !ip.has("interface") || ip.get("interface").asInt() == index) {
                     String addr = ip.path("address").asText();
                     ips.add(addr.contains("/") ? addr.substring(0, addr.indexOf('/')) : addr);
                 }
+            }
+            JsonNode iface = index < 0 ? null : ifaces.get(index);
+            if (iface != null && iface.has("mac")) {
+                s.put("mac", iface.get("mac").asText());
+            }
+            if (iface != null && iface.has("mtu")) {
+                s.put("mtu", iface.get("mtu").asInt());
             }
             // as Multus (network-attachment-definition-client's CreateNetworkStatus): "default" only when
             // true, and the gateways are those of the result's default routes, not every address's gateway

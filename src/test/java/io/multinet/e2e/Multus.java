@@ -122,8 +122,7 @@ public final class Multus {
     /** The operator back; it deploys the delegator again, which writes its conflist on every node. */
     public static void startMultinet() {
         TestCluster.kubectl("scale", "-n", SeedNetworks.NS, "deployment/multinet", "--replicas=1");
-        TestCluster.await("the delegator on both nodes again", Duration.ofMinutes(4), () -> TestCluster.kubectl("get", "ds", "-n",
-                SeedNetworks.NS, NetworkNames.DELEGATOR_DAEMONSET, "-o", "jsonpath={.status.numberReady}").equals("2")
+        TestCluster.await("the delegator on both nodes again", Duration.ofMinutes(4), () -> readyOnBothNodes(SeedNetworks.NS, NetworkNames.DELEGATOR_DAEMONSET)
                 && TestCluster.nodes().stream().allMatch(n -> Files.exists(TestCluster.nodeRoot(n).resolve("etc/cni/net.d")
                         .resolve(NetworkNames.CNI_CONFIG_FILE))));
         SeedNetworks.awaitReady(Duration.ofMinutes(4));
@@ -155,8 +154,7 @@ public final class Multus {
                 TestCluster.await(node + ": the Multus daemon listens on " + socket, Duration.ofMinutes(2), () -> Files.exists(socket));
             }
         }
-        TestCluster.await("Multus Ready on both nodes", Duration.ofMinutes(2), () -> TestCluster.kubectl("get", "ds", "-n", NS, DAEMONSET, "-o",
-                "jsonpath={.status.numberReady}").equals("2"));
+        TestCluster.await("Multus Ready on both nodes", Duration.ofMinutes(2), () -> readyOnBothNodes(NS, DAEMONSET));
     }
 
     /**
@@ -180,6 +178,41 @@ public final class Multus {
                 }
             }
         }
+    }
+
+    /** IPAM leases (host-local's files, its lock and cursor aside) and flannel's per-container files on a node. */
+    public static List<Path> leases(String node) throws IOException {
+        List<Path> out = new java.util.ArrayList<>();
+        for (String dir : List.of("var/lib/cni/networks", "var/lib/cni/flannel")) {
+            Path d = TestCluster.nodeRoot(node).resolve(dir);
+            if (Files.isDirectory(d)) {
+                try (Stream<Path> w = Files.walk(d)) {
+                    w.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().equals("lock")
+                            && !p.getFileName().toString().startsWith("last_reserved_ip")).forEach(out::add);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * What pods deleted a moment ago left on a node beyond `before`, once their sandboxes' DELs had up to
+     * 90 s (a pod deleted without grace leaves the API at once, its sandbox a moment later).
+     */
+    public static List<Path> leftBehind(String node, java.util.Set<Path> before) throws IOException, InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        List<Path> left = leases(node).stream().filter(p -> !before.contains(p)).toList();
+        while (!left.isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(1000);
+            left = leases(node).stream().filter(p -> !before.contains(p)).toList();
+        }
+        return left;
+    }
+
+    /** A DaemonSet's pods Ready on both nodes; false while it does not exist yet. */
+    static boolean readyOnBothNodes(String namespace, String name) {
+        return TestCluster.kubectlAs(TestCluster.kubeconfig(), "get", "ds", "-n", namespace, name, "-o", "jsonpath={.status.numberReady}").out()
+                .equals(String.valueOf(TestCluster.nodes().size()));
     }
 
     public static void deleteTree(Path p) throws IOException {

@@ -71,6 +71,8 @@ class MultusCompatE2E {
     static boolean multusInstalled;
     static final Map<String, Seen> byMultus = new LinkedHashMap<>();
     static final Map<String, Seen> byMultinet = new LinkedHashMap<>();
+    /** What each side left on node1 once its pods were deleted: IPAM leases and flannel's per-container files. */
+    static final Map<String, List<Path>> leftBehind = new LinkedHashMap<>();
 
     @BeforeAll
     static void install() throws Exception {
@@ -130,6 +132,10 @@ class MultusCompatE2E {
                 differences.computeIfAbsent(d.substring(0, d.indexOf(':')), k -> new ArrayList<>()).add(c.pod + " " + d);
             }
         }
+        if (!leftBehind.get("Multus thick").isEmpty()) {
+            differences.put("leases", List.of("Multus thick left " + leftBehind.get("Multus thick").size() + " lease files, multinet "
+                    + leftBehind.get("multinet").size()));
+        }
         System.out.println("differences between Multus thick and multinet, by kind:");
         differences.forEach((k, v) -> v.forEach(d -> System.out.println("  " + d)));
         Set<String> documented = documentedDifferences();
@@ -140,11 +146,18 @@ class MultusCompatE2E {
     // ---- one side ----------------------------------------------------------------------------------
 
     static void runAll(String side, Map<String, Seen> into) throws Exception {
+        deletePods(); // what a failed earlier side left
+        Set<Path> before = new TreeSet<>(Multus.leases(NODE));
         for (Case c : CASES) {
             k8s.pods().inNamespace(PODS).resource(pod(c)).create();
         }
         for (Case c : CASES) {
-            k8s.pods().inNamespace(PODS).withName(c.pod).waitUntilCondition(TestCluster::ready, 4, java.util.concurrent.TimeUnit.MINUTES);
+            try {
+                k8s.pods().inNamespace(PODS).withName(c.pod).waitUntilCondition(TestCluster::ready, 4, java.util.concurrent.TimeUnit.MINUTES);
+            } catch (RuntimeException e) {
+                throw new AssertionError(side + ": " + c.pod + " not Ready; its events:\n" + TestCluster.kubectl("get", "events", "-n", PODS,
+                        "--field-selector=involvedObject.name=" + c.pod, "-o", "custom-columns=REASON:.reason,MESSAGE:.message"), e);
+            }
             // the network-status annotation may follow readiness by a moment (multinet writes it after ADD answered)
             TestCluster.await(side + ": " + c.pod + " has its network-status", Duration.ofMinutes(1), () -> status(c.pod) != null);
             Seen seen = observe(c.pod);
@@ -153,6 +166,20 @@ class MultusCompatE2E {
             into.put(c.pod, seen);
         }
         deletePods();
+        List<Path> left = Multus.leftBehind(NODE, before);
+        leftBehind.put(side, left);
+        System.out.println(side + " left " + left.size() + " files in /var/lib/cni of " + NODE + " after its pods were deleted: " + left);
+        if (side.equals("multinet")) {
+            assertEquals(List.of(), left, "multinet releases every lease and cache file of a deleted pod");
+        } else if (!left.isEmpty()) {
+            String log = TestCluster.kubectl("logs", "-n", Multus.NS, "-l", "app=multus", "--tail=-1", "--prefix");
+            System.out.println("what Multus logged of its DELs on " + NODE + ":\n" + log.lines().filter(l -> l.contains("DEL") || l.contains("Del"))
+                    .limit(40).collect(java.util.stream.Collectors.joining("\n")));
+            // as an admin would after a leak, so the next side starts from the same IPAM state
+            for (Path p : left) {
+                Files.delete(p);
+            }
+        }
     }
 
     static void deletePods() {
@@ -183,7 +210,10 @@ class MultusCompatE2E {
         if (c.pod.equals("compat-list")) {
             assertTrue(s.ifaces.get("net3").addrs.get(0).startsWith("172.112."), side + ": flannel2\n" + s.text);
         }
-        if (c.pod.equals("compat-default-route")) {
+        // Multus v4.3 does not carry default-route out: it deletes the old default route by a netlink
+        // attribute that netlink v1.3 no longer leaves empty, and ignores the "exists" of adding the new
+        // one (docs/delegator.md, Differences from Multus). multinet does what the spec says.
+        if (c.pod.equals("compat-default-route") && side.equals("multinet")) {
             assertTrue(s.routes.contains("default via 10.124.0.1 dev net1"), side + ": the requested default route\n" + s.text);
             assertTrue(s.routes.stream().noneMatch(r -> r.startsWith("default via") && r.contains("dev eth0")), side + ": eth0 keeps no default\n" + s.text);
         }

@@ -73,6 +73,7 @@ public final class MultusBench {
         long herdNs;
         int herdAttached;
         int restarts;
+        int leaked;
         double apiPerPod = -1;
         Map<String, Integer> apiByKind = new TreeMap<>();
     }
@@ -143,10 +144,11 @@ public final class MultusBench {
     Result measure(String setup, Daemon daemon, boolean extraNetworks) throws Exception {
         System.out.println("== " + setup);
         Result r = new Result();
+        java.util.Set<Path> before = new java.util.HashSet<>(Multus.leases(NODE));
         String networks = extraNetworks ? NETWORKS : null;
         int wantInterfaces = extraNetworks ? 3 : 1;
         startPods("warm", 1, 1, networks, wantInterfaces); // images and caches warm, as on a node that has run pods
-        deletePods();
+        deletePods(r, before);
         Long pid = daemon.cmdline == null ? null : daemonPid(daemon.cmdline);
         int restarts0 = daemon.podSelector == null ? 0 : restarts(daemon);
         long audit0 = auditLines();
@@ -162,7 +164,7 @@ public final class MultusBench {
             started += pods;
             System.out.printf("  concurrency %d: create -> Ready p50 %s, p99 %s%n", c, Bench.ms(Bench.pct(r.starts.get(c), 0.5)),
                     Bench.ms(Bench.pct(r.starts.get(c), 0.99)));
-            deletePods();
+            deletePods(r, before);
         }
         sampler.shutdownNow();
         if (pid != null) {
@@ -176,6 +178,7 @@ public final class MultusBench {
             r.apiPerPod = kinds.values().stream().mapToInt(Integer::intValue).sum() / (double) started;
         }
         cniCalls(r, networks);
+        deletePods(r, before);
 
         if (pid != null) {
             AppProcess.resetPeakRss(daemonPid(daemon.cmdline));
@@ -208,7 +211,7 @@ public final class MultusBench {
         r.restarts = daemon.podSelector == null ? 0 : restarts(daemon) - restarts0;
         System.out.printf("  herd of %d: %d Ready and attached after %.1f s, daemon peak RSS %s, daemon restarts %d%n", herd, r.herdAttached, r.herdNs / 1e9,
                 r.herdPeakKb < 0 ? "-" : r.herdPeakKb / 1024 + " MiB", r.restarts);
-        deletePods();
+        deletePods(r, before);
         return r;
     }
 
@@ -278,6 +281,20 @@ public final class MultusBench {
 
     void deletePods() {
         TestCluster.kubectlAs(TestCluster.kubeconfig(), "delete", "pod", "-n", PODS, "-l", "bench=multus", "--wait=true", "--timeout=600s");
+    }
+
+    /**
+     * Deletes the bench's pods, then counts what their DELs left in node1's /var/lib/cni (leases, flannel's
+     * files: Multus thick leaks eth0's, docs/delegator.md) and removes it, so that no setup runs out of
+     * addresses because of another's leaks.
+     */
+    void deletePods(Result r, java.util.Set<Path> before) throws Exception {
+        deletePods();
+        List<Path> left = Multus.leftBehind(NODE, before);
+        r.leaked += left.size();
+        for (Path p : left) {
+            Files.deleteIfExists(p);
+        }
     }
 
     static Pod pod(String name, String networks) {
@@ -374,7 +391,6 @@ public final class MultusBench {
         }
         System.out.printf("  ADD p50 %s p99 %s, DEL p50 %s p99 %s%n", Bench.ms(Bench.pct(r.add, 0.5)), Bench.ms(Bench.pct(r.add, 0.99)),
                 Bench.ms(Bench.pct(r.del, 0.5)), Bench.ms(Bench.pct(r.del, 0.99)));
-        deletePods();
     }
 
     String call(String command, String type, JsonNode conf, Map<String, String> env) throws Exception {
@@ -491,6 +507,7 @@ public final class MultusBench {
         row(t, "herd: daemon peak RSS", setups, r -> r.herdPeakKb < 0 ? null : r.herdPeakKb / 1024.0, "%.0f MiB", thick);
         row(t, "herd: pods attached", setups, r -> (double) r.herdAttached, "%.0f", null);
         row(t, "herd: daemon restarts", setups, r -> (double) r.restarts, "%.0f", null);
+        row(t, "files left in /var/lib/cni after all its pods were deleted", setups, r -> (double) r.leaked, "%.0f", null);
         row(t, "API requests per pod (start + delete)", setups, r -> r.apiPerPod < 0 ? null : r.apiPerPod, "%.2f", thick);
         System.out.println(t);
         results.forEach((s, r) -> {
