@@ -11,8 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -27,9 +25,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.multinet.NetworkNames;
 import io.multinet.e2e.Multus;
 import io.multinet.e2e.SeedNetworks;
@@ -217,34 +212,22 @@ public final class MultusBench {
 
     /** n pods, c at a time: each worker creates a pod and waits until it is Ready, then takes the next. */
     List<Long> startPods(String tag, int n, int c, String networks, int wantInterfaces) throws Exception {
-        Map<String, CompletableFuture<Long>> ready = new ConcurrentHashMap<>();
-        Watch w = k8s.pods().inNamespace(PODS).withLabel("bench", "multus").watch(new Watcher<Pod>() {
-            @Override
-            public void eventReceived(Action action, Pod p) {
-                var f = ready.get(p.getMetadata().getName());
-                if (f != null && TestCluster.ready(p)) {
-                    f.complete(System.nanoTime());
-                }
-            }
-
-            @Override
-            public void onClose(WatcherException e) {
-            }
-        });
         ExecutorService workers = Executors.newFixedThreadPool(c);
         AtomicInteger next = new AtomicInteger();
         List<Long> times = Collections.synchronizedList(new ArrayList<>());
+        List<String> names = Collections.synchronizedList(new ArrayList<>());
         try {
             List<Future<?>> fs = new ArrayList<>();
             for (int t = 0; t < c; t++) {
                 fs.add(workers.submit(() -> {
                     for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
                         String name = "bench-" + tag + "-" + i;
-                        var f = new CompletableFuture<Long>();
-                        ready.put(name, f);
+                        names.add(name);
                         long t0 = System.nanoTime();
                         k8s.pods().inNamespace(PODS).resource(pod(name, networks)).create();
-                        times.add(f.get(10, TimeUnit.MINUTES) - t0);
+                        // the client's watch sees the status change that makes the pod Ready
+                        k8s.pods().inNamespace(PODS).withName(name).waitUntilCondition(TestCluster::ready, 10, TimeUnit.MINUTES);
+                        times.add(System.nanoTime() - t0);
                     }
                     return null;
                 }));
@@ -254,9 +237,8 @@ public final class MultusBench {
             }
         } finally {
             workers.shutdownNow();
-            w.close();
         }
-        for (String name : ready.keySet()) {
+        for (String name : names) {
             TestCluster.await(name + " has its network-status", Duration.ofMinutes(1),
                     () -> interfaces(k8s.pods().inNamespace(PODS).withName(name).get()) == wantInterfaces);
         }
