@@ -181,7 +181,7 @@ public final class MultusBench {
         long t0 = System.nanoTime();
         createAtOnce("herd", herd, networks);
         // a daemon that is OOM-killed over and over may never get them all Ready: wait a bounded time and say how far it got
-        long deadline = t0 + TimeUnit.MINUTES.toNanos(10);
+        long deadline = t0 + TimeUnit.MINUTES.toNanos(6);
         List<Pod> herdPods = List.of();
         while (System.nanoTime() < deadline) {
             herdPods = k8s.pods().inNamespace(PODS).withLabel("bench", "multus").list().getItems();
