@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -122,7 +121,7 @@ public final class Multus {
     /** The operator back; it deploys the delegator again, which writes its conflist on every node. */
     public static void startMultinet() {
         TestCluster.kubectl("scale", "-n", SeedNetworks.NS, "deployment/multinet", "--replicas=1");
-        TestCluster.await("the delegator on both nodes again", Duration.ofMinutes(4), () -> readyOnBothNodes(SeedNetworks.NS, NetworkNames.DELEGATOR_DAEMONSET)
+        TestCluster.await("the delegator on both nodes again", Duration.ofMinutes(4), () -> TestCluster.readyOnEveryNode(SeedNetworks.NS, NetworkNames.DELEGATOR_DAEMONSET)
                 && TestCluster.nodes().stream().allMatch(n -> Files.exists(TestCluster.nodeRoot(n).resolve("etc/cni/net.d")
                         .resolve(NetworkNames.CNI_CONFIG_FILE))));
         SeedNetworks.awaitReady(Duration.ofMinutes(4));
@@ -154,7 +153,7 @@ public final class Multus {
                 TestCluster.await(node + ": the Multus daemon listens on " + socket, Duration.ofMinutes(2), () -> Files.exists(socket));
             }
         }
-        TestCluster.await("Multus Ready on both nodes", Duration.ofMinutes(2), () -> readyOnBothNodes(NS, DAEMONSET));
+        TestCluster.await("Multus Ready on both nodes", Duration.ofMinutes(2), () -> TestCluster.readyOnEveryNode(NS, DAEMONSET));
     }
 
     /**
@@ -168,12 +167,12 @@ public final class Multus {
             Path root = TestCluster.nodeRoot(node);
             for (String p : List.of("etc/cni/net.d/" + CONFIG, "etc/cni/net.d/" + DEFAULT_CONFIG, "etc/cni/net.d/multus.d", "opt/cni/bin/" + f.binary,
                     "opt/cni/bin/passthru", "var/lib/cni/multus")) {
-                deleteTree(root.resolve(p));
+                io.multinet.testing.EtcdServer.deleteTree(root.resolve(p));
             }
             for (String dir : List.of("run/multus", "run/k8s.cni.cncf.io", "etc/cni/multus")) {
                 try (Stream<Path> s = Files.list(root.resolve(dir))) {
                     for (Path p : s.toList()) {
-                        deleteTree(p);
+                        io.multinet.testing.EtcdServer.deleteTree(p);
                     }
                 }
             }
@@ -182,16 +181,8 @@ public final class Multus {
 
     /** IPAM leases (host-local's files, its lock and cursor aside) and flannel's per-container files on a node. */
     public static List<Path> leases(String node) throws IOException {
-        List<Path> out = new java.util.ArrayList<>();
-        for (String dir : List.of("var/lib/cni/networks", "var/lib/cni/flannel")) {
-            Path d = TestCluster.nodeRoot(node).resolve(dir);
-            if (Files.isDirectory(d)) {
-                try (Stream<Path> w = Files.walk(d)) {
-                    w.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().equals("lock")
-                            && !p.getFileName().toString().startsWith("last_reserved_ip")).forEach(out::add);
-                }
-            }
-        }
+        List<Path> out = new java.util.ArrayList<>(TestCluster.stateFiles(TestCluster.nodeRoot(node).resolve("var/lib/cni/networks")));
+        out.addAll(TestCluster.stateFiles(TestCluster.nodeRoot(node).resolve("var/lib/cni/flannel")));
         return out;
     }
 
@@ -207,22 +198,5 @@ public final class Multus {
             left = leases(node).stream().filter(p -> !before.contains(p)).toList();
         }
         return left;
-    }
-
-    /** A DaemonSet's pods Ready on both nodes; false while it does not exist yet. */
-    static boolean readyOnBothNodes(String namespace, String name) {
-        return TestCluster.kubectlAs(TestCluster.kubeconfig(), "get", "ds", "-n", namespace, name, "-o", "jsonpath={.status.numberReady}").out()
-                .equals(String.valueOf(TestCluster.nodes().size()));
-    }
-
-    public static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
     }
 }

@@ -27,7 +27,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.multinet.NetworkNames;
 
@@ -268,11 +267,7 @@ class MultusCompatE2E {
     }
 
     static Pod pod(Case c) {
-        return new PodBuilder().withNewMetadata().withName(c.pod).addToLabels("e2e", "compat")
-                .addToAnnotations(NetworkNames.NETWORKS_ANNOTATION, c.annotation).endMetadata()
-                .withNewSpec().withNodeName(NODE).withTerminationGracePeriodSeconds(0L)
-                .addNewContainer().withName("busybox").withImage(TestCluster.busybox()).withImagePullPolicy("IfNotPresent")
-                .withCommand("sleep", "3600").endContainer().endSpec().build();
+        return TestCluster.busyboxPod(c.pod, NODE, "e2e", "compat", c.annotation);
     }
 
     // ---- the comparison ----------------------------------------------------------------------------

@@ -21,7 +21,6 @@ import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -366,11 +365,7 @@ class OlmE2E {
     }
 
     static Pod pod(String name, String node) {
-        return new PodBuilder().withNewMetadata().withName(name).addToLabels("e2e", "olm")
-                .addToAnnotations(NetworkNames.NETWORKS_ANNOTATION, NETWORK).endMetadata()
-                .withNewSpec().withNodeName(node).withTerminationGracePeriodSeconds(0L)
-                .addNewContainer().withName("busybox").withImage(TestCluster.busybox()).withImagePullPolicy("IfNotPresent")
-                .withCommand("sleep", "3600").endContainer().endSpec().build();
+        return TestCluster.busyboxPod(name, node, "e2e", "olm", NETWORK);
     }
 
     static void ping(String when) {

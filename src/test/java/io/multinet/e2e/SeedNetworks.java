@@ -46,7 +46,7 @@ public final class SeedNetworks {
         for (String net : NAMES) {
             TestCluster.await(net + " Ready on both nodes", timeout, () -> TestCluster.kubectl("get", "mnet", net, "-o",
                     "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}").equals("True")
-                    && TestCluster.kubectl("get", "ds", "-n", NS, NetworkNames.flanneldDaemonSet(net), "-o", "jsonpath={.status.numberReady}").equals("2"));
+                    && TestCluster.readyOnEveryNode(NS, NetworkNames.flanneldDaemonSet(net)));
         }
     }
 }

@@ -559,9 +559,9 @@ class SeedScenarioE2E {
             List<String> state = new java.util.ArrayList<>();
             for (String node : TestCluster.nodes()) {
                 Path root = TestCluster.nodeRoot(node);
-                List<Path> files = new java.util.ArrayList<>(files(root.resolve("var/lib/multinet/cache")).stream().filter(SeedScenarioE2E::ofSeedPod).toList());
-                files.addAll(files(root.resolve("var/lib/cni/flannel")));
-                files.addAll(files(root.resolve("var/lib/cni/networks")).stream()
+                List<Path> files = new java.util.ArrayList<>(TestCluster.stateFiles(root.resolve("var/lib/multinet/cache")).stream().filter(SeedScenarioE2E::ofSeedPod).toList());
+                files.addAll(TestCluster.stateFiles(root.resolve("var/lib/cni/flannel")));
+                files.addAll(TestCluster.stateFiles(root.resolve("var/lib/cni/networks")).stream()
                         .filter(p -> p.getFileName().toString().matches("172\\.(96|112)\\..*")).toList());
                 files.forEach(f -> state.add(f.toString()));
                 for (String link : TestCluster.command("ip", "-n", TestCluster.nodeNetns(node), "-o", "link", "show", "type", "veth").split("\n")) {
@@ -695,23 +695,8 @@ class SeedScenarioE2E {
         TestCluster.kubectl("delete", "-f", foreign.toString());
     }
 
-    /** Regular files under dir (none when it does not exist). */
-    static List<Path> files(Path dir) throws java.io.IOException {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (var s = Files.walk(dir)) {
-            return s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().equals("lock")
-                    && !p.getFileName().toString().startsWith("last_reserved_ip")).toList();
-        }
-    }
-
     static Pod pod(String name, String node, String networks) {
-        return new PodBuilder().withNewMetadata().withName(name).addToLabels("e2e", "seed")
-                .addToAnnotations(NetworkNames.NETWORKS_ANNOTATION, networks).endMetadata()
-                .withNewSpec().withNodeName(node).withTerminationGracePeriodSeconds(0L)
-                .addNewContainer().withName("busybox").withImage(TestCluster.busybox()).withImagePullPolicy("IfNotPresent")
-                .withCommand("sleep", "3600").endContainer().endSpec().build();
+        return TestCluster.busyboxPod(name, node, "e2e", "seed", networks);
     }
 
     /** The network-status annotation has eth0 (default) and net1 with the addresses `ip a` shows. */

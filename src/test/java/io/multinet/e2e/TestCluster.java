@@ -210,6 +210,34 @@ public final class TestCluster {
         return r.out();
     }
 
+    /** A busybox pod that sleeps, pinned to a node, with one label and (unless null) the networks annotation. */
+    public static io.fabric8.kubernetes.api.model.Pod busyboxPod(String name, String node, String labelKey, String labelValue, String networks) {
+        var b = new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName(name).addToLabels(labelKey, labelValue).endMetadata();
+        if (networks != null) {
+            b.editMetadata().addToAnnotations(io.multinet.NetworkNames.NETWORKS_ANNOTATION, networks).endMetadata();
+        }
+        return b.withNewSpec().withNodeName(node).withTerminationGracePeriodSeconds(0L)
+                .addNewContainer().withName("busybox").withImage(busybox()).withImagePullPolicy("IfNotPresent")
+                .withCommand("sleep", "3600").endContainer().endSpec().build();
+    }
+
+    /** Regular files under dir, host-local's lock and cursor aside (none when dir does not exist): a node's per-pod state. */
+    public static List<Path> stateFiles(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (var s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().equals("lock")
+                    && !p.getFileName().toString().startsWith("last_reserved_ip")).toList();
+        }
+    }
+
+    /** A DaemonSet's pods Ready on every node; false while it does not exist yet. */
+    public static boolean readyOnEveryNode(String namespace, String daemonSet) {
+        return kubectlAs(kubeconfig(), "get", "ds", "-n", namespace, daemonSet, "-o", "jsonpath={.status.numberReady}").out()
+                .equals(String.valueOf(nodes().size()));
+    }
+
     /** A pod's Ready condition is True. */
     public static boolean ready(io.fabric8.kubernetes.api.model.Pod p) {
         return p != null && p.getStatus() != null && p.getStatus().getConditions().stream()

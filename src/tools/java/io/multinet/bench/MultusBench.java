@@ -23,7 +23,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.multinet.NetworkNames;
 import io.multinet.e2e.Multus;
@@ -121,7 +120,7 @@ public final class MultusBench {
                 results.put("default network alone", measure("default network alone", new Daemon(null, null, null, null), false));
             } finally {
                 for (String node : TestCluster.nodes()) {
-                    Multus.deleteTree(TestCluster.nodeRoot(node).resolve("etc/cni/net.d").resolve(Multus.DEFAULT_CONFIG));
+                    io.multinet.testing.EtcdServer.deleteTree(TestCluster.nodeRoot(node).resolve("etc/cni/net.d").resolve(Multus.DEFAULT_CONFIG));
                 }
             }
             Multus.startMultinet();
@@ -285,13 +284,7 @@ public final class MultusBench {
     }
 
     static Pod pod(String name, String networks) {
-        var b = new PodBuilder().withNewMetadata().withName(name).addToLabels("bench", "multus").endMetadata();
-        if (networks != null) {
-            b.editMetadata().addToAnnotations(NetworkNames.NETWORKS_ANNOTATION, networks).endMetadata();
-        }
-        return b.withNewSpec().withNodeName(NODE).withTerminationGracePeriodSeconds(0L)
-                .addNewContainer().withName("busybox").withImage(TestCluster.busybox()).withImagePullPolicy("IfNotPresent")
-                .withCommand("sleep", "3600").endContainer().endSpec().build();
+        return TestCluster.busyboxPod(name, NODE, "bench", "multus", networks);
     }
 
     /** Entries of a pod's network-status with an address (1 without a meta plugin: eth0 from the pod's IP). */
