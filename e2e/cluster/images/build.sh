@@ -86,13 +86,15 @@ else
   log "images: pause, busybox, flanneld cached"
 fi
 
-# The JRE: only the modules the application uses, once per JDK.
+# The JRE: only the modules the application uses (jdk.httpserver: the node role's health and metrics
+# port), once per JDK and module list.
 java_home=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
-jre="$E2E_CACHE/jre-$(basename "$java_home")"
+jre_modules=java.base,java.compiler,java.instrument,java.logging,java.management,java.naming,java.net.http,java.rmi,java.security.jgss,java.security.sasl,java.sql,java.xml,jdk.crypto.ec,jdk.management,jdk.naming.dns,jdk.unsupported,jdk.zipfs,jdk.httpserver
+jre="$E2E_CACHE/jre-$(basename "$java_home")-$(echo "$jre_modules" | sha256sum | cut -c1-8)"
 if [ ! -x "$jre/bin/java" ]; then
   log "images: jlink runtime from $java_home"
   rm -rf "$jre.partial"
-  "$java_home/bin/jlink" --add-modules java.base,java.compiler,java.instrument,java.logging,java.management,java.naming,java.net.http,java.rmi,java.security.jgss,java.security.sasl,java.sql,java.xml,jdk.crypto.ec,jdk.management,jdk.naming.dns,jdk.unsupported,jdk.zipfs \
+  "$java_home/bin/jlink" --add-modules "$jre_modules" \
     --strip-debug --no-header-files --no-man-pages --compress=2 --output "$jre.partial"
   mv "$jre.partial" "$jre"
 fi
@@ -109,10 +111,17 @@ for lib in $(find "$jre" -name '*.so' -exec ldd {} \; 2>/dev/null | grep -o '/[^
 done
 cp -a "$app" "$r/deployments/quarkus-app"
 install -m 755 "$REPO_DIR/target/multinet" "$r/deployments/multinet"
-# What the Quarkus base image's run-java script does with the Deployment's environment.
+# What the Quarkus base image's run-java script does with the Deployment's environment. The node role
+# (MULTINET_ROLE=node: the delegator DaemonSet) is a main class of its own on the same jars
+# (io.multinet.delegator.NodeDaemon, its class path NodeDaemon.CLASSPATH): a node loads none of Quarkus.
 cat > "$r/deployments/run-java.sh" <<'EOF'
 #!/bin/sh
-exec /opt/jre/bin/java $JAVA_OPTS $JAVA_OPTS_APPEND -jar /deployments/quarkus-app/quarkus-run.jar "$@"
+app=/deployments/quarkus-app
+if [ "$MULTINET_ROLE" = node ]; then
+  exec /opt/jre/bin/java $JAVA_OPTS $JAVA_OPTS_APPEND -cp "$app/app/*:$app/lib/main/*:$(echo $app/lib/boot/org.jboss.logging.jboss-logging-*.jar)" \
+    io.multinet.delegator.NodeDaemon "$@"
+fi
+exec /opt/jre/bin/java $JAVA_OPTS $JAVA_OPTS_APPEND -jar $app/quarkus-run.jar "$@"
 EOF
 chmod 755 "$r/deployments/run-java.sh"
 image multinet "$MULTINET_IMAGE" "$r" -entrypoint '["/deployments/run-java.sh"]' -workdir /deployments

@@ -7,7 +7,7 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Readiness of whichever role this process runs (/q/health/ready). */
+/** Readiness of the operator (/q/health/ready); the node role serves its own (io.multinet.delegator.NodeHttp). */
 @Readiness
 @ApplicationScoped
 public class RoleHealth implements HealthCheck {
@@ -18,20 +18,10 @@ public class RoleHealth implements HealthCheck {
     @Inject
     RoleLifecycle lifecycle;
 
-    @Inject
-    NodeReadinessSource node;
-
     @Override
     public HealthCheckResponse call() {
         var builder = HealthCheckResponse.named("multinet-" + config.role().name().toLowerCase()).withData("role",
                 config.role().name().toLowerCase());
-        if (config.role() == Role.OPERATOR) {
-            return builder.status(lifecycle.operatorReady()).build();
-        }
-        builder.status(node.ready());
-        if (!node.ready()) {
-            builder.withData("reason", node.reason());
-        }
-        return builder.build();
+        return builder.status(lifecycle.operatorReady()).build();
     }
 }

@@ -11,8 +11,8 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
 /**
- * Starts what the role asks for. The SDK is built with start-operator=false so that the node
- * role, which runs on every node, never starts the reconcilers or their informers.
+ * Starts the operator. The SDK is built with start-operator=false so that nothing starts before the
+ * role is checked: this application is the operator; the node role is io.multinet.delegator.NodeDaemon.
  */
 @ApplicationScoped
 public class RoleLifecycle {
@@ -29,6 +29,11 @@ public class RoleLifecycle {
 
     void onStart(@Observes StartupEvent event) {
         LOG.infof("multinet starting in role %s", config.role());
+        if (config.role() == Role.NODE) {
+            // the node role is a program of its own, so that a node loads none of the operator's stack
+            throw new IllegalStateException("MULTINET_ROLE=node is not this application: the node role's main class is "
+                    + io.multinet.delegator.NodeDaemon.class.getName() + " (the image's run-java.sh starts it for MULTINET_ROLE=node)");
+        }
         if (config.role() == Role.OPERATOR && operator.get().getRegisteredControllersNumber() > 0) {
             operator.get().start();
             operatorStarted = true;

@@ -9,8 +9,7 @@ import org.eclipse.microprofile.health.Liveness;
 
 /**
  * Liveness of the operator role (/q/health/live): down when its informers have been unhealthy past
- * a grace period, so that kubelet restarts an operator that can no longer see changes. The node
- * role is alive while it serves (its socket and refresh run in this process).
+ * a grace period, so that kubelet restarts an operator that can no longer see changes.
  */
 @Liveness
 @ApplicationScoped
@@ -25,9 +24,6 @@ public class RoleLiveness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         var builder = HealthCheckResponse.named("multinet-" + config.role().name().toLowerCase() + "-informers");
-        if (config.role() != Role.OPERATOR) {
-            return builder.up().build();
-        }
         String dead = lifecycle.operatorDeadInformers();
         return dead == null ? builder.up().build() : builder.down().withData("unhealthyInformers", dead).build();
     }

@@ -44,12 +44,13 @@ class DocsTruthTest {
     static final Pattern NOT_A_SETTING = Pattern.compile("multinet\\.(io|yaml|v[0-9]?)(\\..*)?");
     static final Pattern ENV = Pattern.compile("\\bMULTINET_(?:OPERATOR|NODE|ROLE)[A-Z0-9_]*\\b");
 
-    /** Every property of the application's config mappings, by reflection, as SmallRye names them. */
+    /** Every property of the operator's config mappings, by reflection, as SmallRye names them, and the node role's. */
     static Set<String> settings() {
         Set<String> out = new TreeSet<>(Set.of("multinet.role"));
-        for (Class<?> mapping : List.of(OperatorSettings.class, NodeSettings.class, MultinetConfig.class)) {
+        for (Class<?> mapping : List.of(OperatorSettings.class, MultinetConfig.class)) {
             collect(mapping.getAnnotation(ConfigMapping.class).prefix(), mapping, out);
         }
+        out.addAll(NodeSettings.names()); // the node role reads its settings without a config mapping
         return out;
     }
 

@@ -5,7 +5,6 @@ import java.util.Optional;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.fabric8.kubernetes.api.model.Pod;
 import io.multinet.api.nad.NetworkAttachmentDefinition;
 
 /** What the delegator needs from the cluster, answered from informer caches where it can be. */
@@ -16,6 +15,10 @@ public interface ClusterView {
      * where it came from (the node state shows it, so an admin sees why this one was chosen).
      */
     record DefaultNetwork(String name, ObjectNode conf, String source) {
+    }
+
+    /** A pod as the delegator reads it: who it is and its annotations, nothing of its spec. */
+    record Pod(String namespace, String name, java.util.Map<String, String> annotations) {
     }
 
     Optional<Pod> pod(String namespace, String name);

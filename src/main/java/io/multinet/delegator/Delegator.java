@@ -16,7 +16,6 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.fabric8.kubernetes.api.model.Pod;
 import io.multinet.NetworkNames;
 import io.multinet.cni.CniException;
 import io.multinet.cni.CniVersions;
@@ -167,7 +166,7 @@ public class Delegator {
         ClusterView.DefaultNetwork def = cluster.defaultNetwork().orElseThrow(() -> new CniException(CniException.TRY_AGAIN_LATER,
                 "the default network is not ready on this node yet"));
         // no pod identity (a runtime outside Kubernetes): the default network only, as Multus does
-        Pod pod = podNs != null && podName != null ? cluster.pod(podNs, podName).orElseThrow(() -> new CniException(
+        ClusterView.Pod pod = podNs != null && podName != null ? cluster.pod(podNs, podName).orElseThrow(() -> new CniException(
                 CniException.TRY_AGAIN_LATER, "pod " + podNs + "/" + podName + " is not known to the API server yet")) : null;
         NadConfigs.Plan plan = nads.plan(req.ifname(), def, pod, podNs, podName);
 

@@ -5,10 +5,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.multinet.cni.CniException;
 
 /**
@@ -17,15 +13,15 @@ import io.multinet.cni.CniException;
  */
 public class DelegatorMetrics {
 
-    private final MeterRegistry registry;
+    private final Prometheus registry;
     /** Attachments per container, to serve the gauges without reading the cache on every scrape. */
     private final Map<String, Integer> attachments = new ConcurrentHashMap<>();
 
-    public DelegatorMetrics(MeterRegistry registry) {
+    public DelegatorMetrics(Prometheus registry) {
         this.registry = registry;
-        Gauge.builder("multinet.cni.attachments", attachments, m -> m.values().stream().mapToInt(Integer::intValue).sum())
-                .description("interfaces attached to pods on this node").register(registry);
-        Gauge.builder("multinet.cni.cache.entries", attachments, Map::size).description("containers in the DEL cache").register(registry);
+        registry.gauge("multinet_cni_attachments", "interfaces attached to pods on this node",
+                () -> attachments.values().stream().mapToInt(Integer::intValue).sum());
+        registry.gauge("multinet_cni_cache_entries", "containers in the DEL cache", attachments::size);
         // Every series whose labels are known up front exists from the start, at 0: a series born with
         // its first increment hides that increment from rate() and increase(), so the first error of a
         // kind would never alert. Networks and plugin types are not known up front; theirs appear on use.
@@ -44,22 +40,16 @@ public class DelegatorMetrics {
     /** Commands whose whole latency is timed (the others answer from memory). */
     private static final List<String> TIMED = List.of("ADD", "DEL", "CHECK");
 
-    private Counter requests(String command, String result) {
-        return Counter.builder("multinet.cni.requests").description("CNI requests by command and result").tags("command", command, "result", result)
-                .register(registry);
+    private Prometheus.Counter requests(String command, String result) {
+        return registry.counter("multinet_cni_requests", "CNI requests by command and result", "command", command, "result", result);
     }
 
-    private Timer requestDuration(String command) {
-        return Timer.builder("multinet.cni.request.duration").description("CNI request latency").tags("command", command)
-                .publishPercentileHistogram().register(registry);
+    private Prometheus.Histogram requestDuration(String command) {
+        return registry.histogram("multinet_cni_request_duration_seconds", "CNI request latency", "command", command);
     }
 
-    private Counter errors(int code) {
-        return Counter.builder("multinet.cni.errors").description("CNI errors by code").tags("code", String.valueOf(code)).register(registry);
-    }
-
-    public MeterRegistry registry() {
-        return registry;
+    private Prometheus.Counter errors(int code) {
+        return registry.counter("multinet_cni_errors", "CNI errors by code", "code", String.valueOf(code));
     }
 
     void attached(String containerId, int count) {
@@ -71,7 +61,7 @@ public class DelegatorMetrics {
     }
 
     <T> T request(String command, Supplier<T> call) {
-        Timer.Sample sample = Timer.start(registry);
+        long t0 = System.nanoTime();
         String result = "success";
         try {
             return call.get();
@@ -85,28 +75,28 @@ public class DelegatorMetrics {
         } finally {
             requests(command, result).increment();
             if (TIMED.contains(command)) {
-                sample.stop(requestDuration(command));
+                requestDuration(command).observeNanos(System.nanoTime() - t0);
             }
         }
     }
 
     <T> T network(String command, String network, Supplier<T> call) {
-        Timer.Sample sample = Timer.start(registry);
+        long t0 = System.nanoTime();
         try {
             return call.get();
         } finally {
-            sample.stop(Timer.builder("multinet.cni.network.duration").description("CNI latency of one network's attachment")
-                    .tags("command", command, "network", network).publishPercentileHistogram().register(registry));
+            registry.histogram("multinet_cni_network_duration_seconds", "CNI latency of one network's attachment", "command", command,
+                    "network", network).observeNanos(System.nanoTime() - t0);
         }
     }
 
     <T> T plugin(String type, Supplier<T> call) {
-        Timer.Sample sample = Timer.start(registry);
+        long t0 = System.nanoTime();
         try {
             return call.get();
         } finally {
-            sample.stop(Timer.builder("multinet.cni.delegate.duration").description("delegate plugin latency by plugin type")
-                    .tags("plugin", type).publishPercentileHistogram().register(registry));
+            registry.histogram("multinet_cni_delegate_duration_seconds", "delegate plugin latency by plugin type", "plugin", type)
+                    .observeNanos(System.nanoTime() - t0);
         }
     }
 }

@@ -6,43 +6,46 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 import org.jboss.logging.Logger;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.fabric8.kubernetes.api.model.EventBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.multinet.NetworkNames;
 import io.multinet.api.nad.NetworkAttachmentDefinition;
 import io.multinet.api.v1alpha1.MultiNetwork;
 import io.multinet.flannel.FlannelCni;
+import io.multinet.kube.Informer;
+import io.multinet.kube.KubeApi;
+import io.multinet.kube.KubeApiException;
 
 /**
  * The cluster as the node daemon sees it: informers on the pods of this node, on NADs and on
- * MultiNetworks, so an ADD normally needs no API round trip.
+ * MultiNetworks, so an ADD normally needs no API round trip. Pods are cached as the delegator reads
+ * them (name and annotations): a node's pods are the largest cache, and their specs are never read.
  */
 public class KubeClusterView implements ClusterView, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(KubeClusterView.class);
     private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
+    static final String PODS = "/api/v1/pods";
+    static final String NADS = "/apis/k8s.cni.cncf.io/v1/network-attachment-definitions";
+    static final String NETWORKS = "/apis/" + MultiNetwork.GROUP + "/" + MultiNetwork.VERSION + "/multinetworks";
 
-    private final KubernetesClient client;
+    private final KubeApi api;
     private final String nodeName;
     private final PrimaryConfig primary;
-    private final SharedIndexInformer<Pod> pods;
-    private final SharedIndexInformer<NetworkAttachmentDefinition> nads;
-    private final SharedIndexInformer<MultiNetwork> networks;
+    private final Informer<Pod> pods;
+    private final Informer<NetworkAttachmentDefinition> nads;
+    private final Informer<MultiNetwork> networks;
     private final Duration podWait;
 
     /** The node's own CNI config, used as eth0 when no MultiNetwork is the default. */
@@ -50,27 +53,53 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
         Optional<DefaultNetwork> read();
     }
 
-    public KubeClusterView(KubernetesClient client, String nodeName, PrimaryConfig primary, Duration podWait) {
-        this.client = client;
+    public KubeClusterView(KubeApi api, String nodeName, PrimaryConfig primary, Duration podWait) {
+        this.api = api;
         this.nodeName = nodeName;
         this.primary = primary;
         this.podWait = podWait;
-        this.pods = client.pods().inAnyNamespace().withField("spec.nodeName", nodeName).inform();
-        this.nads = client.resources(NetworkAttachmentDefinition.class).inAnyNamespace().inform();
-        this.networks = client.resources(MultiNetwork.class).inform();
+        this.pods = new Informer<>(api, "pods", PODS, "spec.nodeName=" + nodeName, KubeClusterView::pod);
+        this.nads = new Informer<>(api, "nads", NADS, null, o -> typed(o, NetworkAttachmentDefinition.class));
+        this.networks = new Informer<>(api, "multinetworks", NETWORKS, null, o -> typed(o, MultiNetwork.class));
+    }
+
+    static Pod pod(JsonNode o) {
+        JsonNode m = o.path("metadata");
+        Map<String, String> ann = new HashMap<>();
+        // only the annotation the delegator reads: the others (last-applied configurations, the network-status we write) can be large
+        String networks = m.path("annotations").path(NetworkNames.NETWORKS_ANNOTATION).asText(null);
+        if (networks != null) {
+            ann.put(NetworkNames.NETWORKS_ANNOTATION, networks);
+        }
+        return new Pod(m.path("namespace").asText(), m.path("name").asText(), Map.copyOf(ann));
+    }
+
+    static <T> T typed(JsonNode o, Class<T> type) {
+        if (o.path("metadata") instanceof ObjectNode m) {
+            m.remove("managedFields"); // server-side apply bookkeeping: never read, often the largest part
+        }
+        try {
+            return JSON.treeToValue(o, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(type.getSimpleName() + " " + o.path("metadata").path("name").asText() + ": " + e.getMessage(), e);
+        }
     }
 
     public boolean synced() {
         return pods.hasSynced() && nads.hasSynced() && networks.hasSynced();
     }
 
-    public SharedIndexInformer<MultiNetwork> networks() {
-        return networks;
+    public List<MultiNetwork> networks() {
+        return networks.list();
     }
 
     /** The pod as this node's informer has it, without asking the API server. */
     public Optional<Pod> cachedPod(String namespace, String name) {
-        return Optional.ofNullable(pods.getStore().getByKey(namespace + "/" + name));
+        return pods.get(namespace + "/" + name);
+    }
+
+    static String podPath(String namespace, String name) {
+        return "/api/v1/namespaces/" + namespace + "/pods/" + name;
     }
 
     @Override
@@ -82,9 +111,9 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
         // The runtime may call ADD before our watch has delivered the pod: read it, briefly retrying.
         long deadline = System.nanoTime() + podWait.toNanos();
         while (true) {
-            Pod p = client.pods().inNamespace(namespace).withName(name).get();
+            JsonNode p = api.get(podPath(namespace, name));
             if (p != null || System.nanoTime() > deadline) {
-                return Optional.ofNullable(p);
+                return Optional.ofNullable(p).map(KubeClusterView::pod);
             }
             try {
                 Thread.sleep(200);
@@ -97,16 +126,19 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
 
     @Override
     public Optional<NetworkAttachmentDefinition> nad(String namespace, String name) {
-        NetworkAttachmentDefinition cached = nads.getStore().getByKey(namespace + "/" + name);
-        return cached != null ? Optional.of(cached)
-                : Optional.ofNullable(client.resources(NetworkAttachmentDefinition.class).inNamespace(namespace).withName(name).get());
+        Optional<NetworkAttachmentDefinition> cached = nads.get(namespace + "/" + name);
+        if (cached.isPresent()) {
+            return cached;
+        }
+        JsonNode o = api.get("/apis/k8s.cni.cncf.io/v1/namespaces/" + namespace + "/network-attachment-definitions/" + name);
+        return Optional.ofNullable(o).map(x -> typed(x, NetworkAttachmentDefinition.class));
     }
 
     /** The MultiNetwork marked default, once accepted by the operator; empty without one. */
     public Optional<MultiNetwork> defaultMultiNetwork() {
         // a default network being deleted takes no new pod: they fall back to the node's own primary CNI
         // config, or wait, instead of holding the network (and its datapath on the node) past its deletion
-        return networks.getStore().list().stream().filter(n -> n.getMetadata().getDeletionTimestamp() == null)
+        return networks.list().stream().filter(n -> n.getMetadata().getDeletionTimestamp() == null)
                 .filter(n -> n.getSpec() != null && n.getSpec().defaultNetwork)
                 .filter(n -> n.getStatus() != null && n.getStatus().allocated != null
                         && Boolean.TRUE.equals(n.getStatus().allocated.defaultNetwork))
@@ -145,10 +177,8 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
             ObjectNode patch = JSON.createObjectNode();
             patch.putObject("metadata").putObject("annotations").put(NetworkNames.NETWORK_STATUS_ANNOTATION,
                     JSON.writerWithDefaultPrettyPrinter().writeValueAsString(networkStatus));
-            // patched through a bare item: patching by name makes the client GET the pod first
-            client.pods().resource(new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName(pod).withNamespace(namespace)
-                    .endMetadata().build()).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
-        } catch (IOException | KubernetesClientException e) {
+            api.mergePatch(podPath(namespace, pod), patch);
+        } catch (IOException | KubeApiException e) {
             // the pod is attached; a missing annotation must not fail the ADD
             LOG.warnf("cannot write %s on %s/%s: %s", NetworkNames.NETWORK_STATUS_ANNOTATION, namespace, pod, e.getMessage());
         }
@@ -157,22 +187,18 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
     @Override
     public void reportFailure(String namespace, String pod, String message) {
         String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        ObjectNode e = JSON.createObjectNode();
+        e.put("apiVersion", "v1").put("kind", "Event");
+        e.putObject("metadata").put("generateName", pod + ".").put("namespace", namespace);
+        e.putObject("involvedObject").put("apiVersion", "v1").put("kind", "Pod").put("name", pod).put("namespace", namespace);
+        e.put("type", "Warning").put("reason", "MultinetAttachFailed").put("message", message);
+        e.put("firstTimestamp", now).put("lastTimestamp", now).put("count", 1);
+        e.putObject("source").put("component", "multinet-delegator").put("host", nodeName);
         try {
-            client.v1().events().inNamespace(namespace).resource(new EventBuilder().withNewMetadata().withGenerateName(pod + ".")
-                    .withNamespace(namespace).endMetadata()
-                    .withNewInvolvedObject().withApiVersion("v1").withKind("Pod").withName(pod).withNamespace(namespace).endInvolvedObject()
-                    .withType("Warning").withReason("MultinetAttachFailed").withMessage(message)
-                    .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
-                    .withNewSource().withComponent("multinet-delegator").withHost(nodeName).endSource().build()).create();
-        } catch (KubernetesClientException e) {
-            LOG.warnf("cannot record the failure on %s/%s: %s", namespace, pod, e.getMessage());
+            api.post("/api/v1/namespaces/" + namespace + "/events", e);
+        } catch (KubeApiException x) {
+            LOG.warnf("cannot record the failure on %s/%s: %s", namespace, pod, x.getMessage());
         }
-    }
-
-    /** The network-status annotation of a pod, parsed (tests and the demo read it back). */
-    public static JsonNode networkStatusOf(Pod pod) throws IOException {
-        Map<String, String> ann = pod.getMetadata().getAnnotations();
-        return JSON.readTree(ann == null ? "[]" : ann.getOrDefault(NetworkNames.NETWORK_STATUS_ANNOTATION, "[]"));
     }
 
     @Override

@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.fabric8.kubernetes.api.model.Pod;
 import io.multinet.NetworkNames;
 import io.multinet.api.nad.NetworkAttachmentDefinition;
 import io.multinet.cni.CniException;
@@ -49,15 +48,14 @@ final class NadConfigs {
     }
 
     /** The default network as eth0, then every network the pod's annotation selects, checked. */
-    Plan plan(String ifname, ClusterView.DefaultNetwork def, Pod pod, String podNs, String podName) {
+    Plan plan(String ifname, ClusterView.DefaultNetwork def, ClusterView.Pod pod, String podNs, String podName) {
         List<Attachment> attachments = new ArrayList<>();
         attachments.add(new Attachment(def.name(), ifname, true, def.conf(), null));
         if (pod == null) {
             return new Plan(attachments, List.of());
         }
         try {
-            String annotation = pod.getMetadata().getAnnotations() == null ? null
-                    : pod.getMetadata().getAnnotations().get(NetworkNames.NETWORKS_ANNOTATION);
+            String annotation = pod.annotations().get(NetworkNames.NETWORKS_ANNOTATION);
             List<NetworkSelection> selections = NetworkSelection.parse(annotation, podNs);
             for (NetworkSelection s : selections) {
                 if (s.ifname().equals(ifname)) {

@@ -9,75 +9,104 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
-
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.multinet.MultinetConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.multinet.NetworkNames;
-import io.multinet.Role;
 import io.multinet.api.v1alpha1.MultiNetwork;
 import io.multinet.cni.ExecPluginRunner;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
+import io.multinet.kube.KubeApi;
+import io.multinet.kube.KubeApiException;
 
 /**
- * The node role's lifecycle: at start it installs the shim, serves CNI on the unix socket and
- * starts the refresh (conflist, readiness, node state, deleted networks, the kept flannel rules) and the garbage collector;
- * at stop it takes its files off the node when, and only when, multinet is being uninstalled. The
- * work itself lives in the classes it wires together. Nothing here starts in the operator role.
+ * The node role: a plain Java program (main below), not the Quarkus application, because it runs on
+ * every node and only what a node needs is loaded (docs/benchmarks.md). At start it installs the shim,
+ * serves CNI on the unix socket, health and metrics on its TCP port, and starts the refresh (conflist,
+ * readiness, node state, deleted networks, the kept flannel rules) and the garbage collector; at stop
+ * it takes its files off the node when, and only when, multinet is being uninstalled. The work
+ * itself lives in the classes it wires together.
  */
-@ApplicationScoped
-public class NodeDaemon {
+public final class NodeDaemon implements AutoCloseable {
+
+    static {
+        // jboss-logging (the shared classes log through it) writes to java.util.logging here: no log manager to load
+        System.setProperty("org.jboss.logging.provider", "jdk");
+    }
 
     private static final Logger LOG = Logger.getLogger(NodeDaemon.class);
 
-    @Inject
-    MultinetConfig config;
-    @Inject
-    NodeSettings settings;
-    @Inject
-    KubernetesClient client;
-    @Inject
-    NodeReadiness readiness;
-    @Inject
-    io.micrometer.core.instrument.MeterRegistry registry;
-    @ConfigProperty(name = "quarkus.application.version", defaultValue = "unknown")
-    String version;
+    /**
+     * Its class path within the built application (target/quarkus-app, /deployments/quarkus-app in the
+     * image): multinet's classes, the libraries, and of Quarkus' boot jars only jboss-logging (a shell
+     * glob: the others include a JDK LoggerFinder that would take over the JDK's own logging). The JVM
+     * loads from them only what a node uses.
+     */
+    public static final List<String> CLASSPATH = List.of("app/*", "lib/main/*", "lib/boot/org.jboss.logging.jboss-logging-*.jar");
 
-    private KubeClusterView view;
-    private Delegator delegator;
-    private NodeCniFiles files;
-    private NodeStateReporter reporter;
-    private DeletedNetworks deleted;
-    private FlannelRuleMirror flannelRules;
-    private SocketServer server;
-    private ScheduledExecutorService scheduler;
+    private final NodeSettings settings;
+    private final KubeApi api;
+    private final NodeReadiness readiness = new NodeReadiness();
+    private final Prometheus metrics = new Prometheus();
+    private final String version;
+    private final NodeCniFiles files;
+    private final KubeClusterView view;
+    private final Delegator delegator;
+    private final NodeStateReporter reporter;
+    private final DeletedNetworks deleted;
+    private final FlannelRuleMirror flannelRules;
+    private final SocketServer server;
+    private final NodeHttp http;
+    private final ScheduledExecutorService scheduler;
 
-    void onStart(@Observes StartupEvent event) throws IOException {
-        if (config.role() != Role.NODE) {
+    public static void main(String[] args) {
+        NodeSettings settings;
+        try {
+            settings = NodeSettings.fromEnvironment();
+            NodeLogging.configure(settings.logLevel());
+        } catch (IllegalArgumentException e) {
+            System.err.println("multinet node: " + e.getMessage());
+            System.exit(2);
             return;
         }
+        NodeDaemon daemon;
+        try {
+            daemon = start(settings);
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf("multinet node: cannot start: %s", e.getMessage());
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "shutdown"));
+    }
+
+    /** Starts the node role with these settings; close() stops it. */
+    public static NodeDaemon start(NodeSettings settings) throws IOException {
+        return new NodeDaemon(settings, KubeApi.connect(settings.apiServerUrl()));
+    }
+
+    private NodeDaemon(NodeSettings settings, KubeApi api) throws IOException {
+        this.settings = settings;
+        this.api = api;
+        this.version = version();
         String nodeName = settings.nodeName().orElseThrow(() -> new IllegalStateException(
                 "multinet.node.node-name (env NODE_NAME, from the downward API) is not set: it must be this node's Node object name"));
+        LOG.infof("multinet %s starting in role node on %s", version, nodeName);
         ExecPluginRunner.preferVfork(); // before this process execs anything
         files = new NodeCniFiles(settings);
         files.installShim();
         HostNetwork host = new HostNetwork(settings.pluginNetns());
-        view = new KubeClusterView(client, nodeName, files::primaryConfig, settings.podWait());
+        view = new KubeClusterView(api, nodeName, files::primaryConfig, settings.podWait());
+        metrics.processMetrics();
         delegator = new Delegator(view, new ExecPluginRunner(settings.pluginDirs(), settings.pluginTimeout(), host.commandPrefix()),
                 new Delegator.Options(Path.of(settings.cacheDir()), settings.ipamDataDir(), settings.namespaceIsolation(),
                         settings.globalNamespaces().orElse(List.of()), java.time.Duration.ofSeconds(settings.shimTimeoutSeconds())),
-                new DelegatorMetrics(registry));
-        reporter = new NodeStateReporter(client, nodeName, host, settings.attachmentsReportInterval());
+                new DelegatorMetrics(metrics));
+        reporter = new NodeStateReporter(api, nodeName, host, settings.attachmentsReportInterval());
         deleted = new DeletedNetworks(host, settings.ipamDataDir());
         flannelRules = new FlannelRuleMirror(host);
         server = new SocketServer(files.socketPath(), 16, new CniEndpoint(delegator, readiness)::serve);
+        http = new NodeHttp(settings.httpHost(), settings.httpPort(), readiness, metrics);
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "node-refresh");
             t.setDaemon(true);
@@ -87,23 +116,33 @@ public class NodeDaemon {
                 TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(() -> safely("garbage collection", delegator::collectGarbage), settings.gcInterval().toMillis(),
                 settings.gcInterval().toMillis(), TimeUnit.MILLISECONDS);
-        LOG.infof("node %s: serving CNI on %s", nodeName, files.socketPath());
+        LOG.infof("node %s: serving CNI on %s, health and metrics on %s:%d", nodeName, files.socketPath(), settings.httpHost(), http.port());
     }
 
-    void onStop(@Observes ShutdownEvent event) {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
+    /** multinet's version, as the image was built: the tag in application.properties (ReleaseVersionTest keeps it the pom's). */
+    static String version() {
+        try (var in = NodeDaemon.class.getResourceAsStream("/application.properties")) {
+            if (in != null) {
+                java.util.Properties p = new java.util.Properties();
+                p.load(in);
+                return p.getProperty("quarkus.container-image.tag", "unknown");
+            }
+        } catch (IOException ignored) {
+            // reported as unknown
         }
-        if (config.role() == Role.NODE && files != null && uninstalling()) {
+        return "unknown";
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        if (uninstalling()) {
             files.removeFromNode();
             flannelRules.remove();
         }
-        if (server != null) {
-            server.close();
-        }
-        if (view != null) {
-            view.close();
-        }
+        server.close();
+        http.close();
+        view.close();
     }
 
     /**
@@ -118,10 +157,10 @@ public class NodeDaemon {
             return false;
         }
         try {
-            var ds = client.apps().daemonSets().inNamespace(settings.podNamespace().get()).withName(NetworkNames.DELEGATOR_DAEMONSET).get();
-            return ds == null || ds.getMetadata().getDeletionTimestamp() != null;
-        } catch (KubernetesClientException e) {
-            return e.getCode() == 401 || e.getCode() == 403;
+            JsonNode ds = api.get("/apis/apps/v1/namespaces/" + settings.podNamespace().get() + "/daemonsets/" + NetworkNames.DELEGATOR_DAEMONSET);
+            return ds == null || ds.path("metadata").hasNonNull("deletionTimestamp");
+        } catch (KubeApiException e) {
+            return e.code() == 401 || e.code() == 403;
         }
     }
 
@@ -135,6 +174,11 @@ public class NodeDaemon {
 
     public Delegator delegator() {
         return delegator;
+    }
+
+    /** The TCP port of health and metrics (the one asked for, or the one given for 0). */
+    public int httpPort() {
+        return http.port();
     }
 
     private static void safely(String what, Runnable r) {
@@ -161,7 +205,7 @@ public class NodeDaemon {
         }
         // one read of the cache per refresh serves both
         Map<String, Integer> attachments = delegator.attachmentsByNetwork();
-        List<MultiNetwork> networks = view.networks().getStore().list();
+        List<MultiNetwork> networks = view.networks();
         deleted.sweep(networks, attachments);
         // each subnet file read once per refresh: the report and the kept flannel rules both need it
         List<FlannelRuleMirror.Lease> leases = FlannelRuleMirror.leases(networks);

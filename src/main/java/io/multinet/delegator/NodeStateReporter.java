@@ -12,11 +12,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.multinet.NetworkNames;
 import io.multinet.api.v1alpha1.MultiNetwork;
-import io.multinet.api.v1alpha1.MultiNetworkNodeState;
+import io.multinet.kube.KubeApi;
+import io.multinet.kube.KubeApiException;
 import io.multinet.api.v1alpha1.MultiNetworkNodeStateStatus;
 import io.multinet.flannel.SubnetEnv;
 
@@ -34,7 +33,9 @@ final class NodeStateReporter {
     record Delegator(String version, boolean ready, String reason, String cniConfigFile, ClusterView.DefaultNetwork defaultNetwork) {
     }
 
-    private final KubernetesClient client;
+    static final String NODE_STATES = "/apis/" + MultiNetwork.GROUP + "/" + MultiNetwork.VERSION + "/multinetworknodestates";
+
+    private final KubeApi api;
     private final String nodeName;
     private final HostNetwork host;
     private final Duration countsInterval;
@@ -42,8 +43,8 @@ final class NodeStateReporter {
     /** When the node state was last written (System.nanoTime). */
     private long lastWrite;
 
-    NodeStateReporter(KubernetesClient client, String nodeName, HostNetwork host, Duration countsInterval) {
-        this.client = client;
+    NodeStateReporter(KubeApi api, String nodeName, HostNetwork host, Duration countsInterval) {
+        this.api = api;
         this.nodeName = nodeName;
         this.host = host;
         this.countsInterval = countsInterval;
@@ -103,24 +104,26 @@ final class NodeStateReporter {
     }
 
     private void write(MultiNetworkNodeStateStatus st, long now) {
+        String path = NODE_STATES + "/" + nodeName;
         try {
-            var resource = client.resources(MultiNetworkNodeState.class).withName(nodeName);
-            MultiNetworkNodeState current = resource.get();
+            JsonNode current = api.get(path);
             if (current == null) {
-                MultiNetworkNodeState fresh = new MultiNetworkNodeState();
-                fresh.getMetadata().setName(nodeName);
-                fresh.getMetadata().setLabels(NetworkNames.delegatorLabels());
-                current = client.resource(fresh).create();
+                ObjectNode fresh = JSON.createObjectNode();
+                fresh.put("apiVersion", MultiNetwork.GROUP + "/" + MultiNetwork.VERSION).put("kind", "MultiNetworkNodeState");
+                fresh.putObject("metadata").put("name", nodeName).set("labels", JSON.valueToTree(NetworkNames.delegatorLabels()));
+                current = api.post(NODE_STATES, fresh);
             }
             lastWrite = now;
-            if (current.getStatus() != null && JSON.valueToTree(current.getStatus()).equals(JSON.valueToTree(st))) {
+            JsonNode wanted = JSON.valueToTree(st);
+            if (wanted.equals(current.get("status"))) {
                 last = st;
                 return;
             }
-            current.setStatus(st);
-            client.resource(current).updateStatus();
+            // an update of the status subresource, carrying the resourceVersion read: a concurrent writer makes it fail, not vanish
+            ((ObjectNode) current).set("status", wanted);
+            api.put(path + "/status", current);
             last = st;
-        } catch (KubernetesClientException e) {
+        } catch (KubeApiException e) {
             LOG.warnf("cannot write MultiNetworkNodeState %s: %s", nodeName, e.getMessage());
         }
     }

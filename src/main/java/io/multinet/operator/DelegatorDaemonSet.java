@@ -25,6 +25,8 @@ public final class DelegatorDaemonSet {
 
     /** TCP port of the node role: health and metrics only, never CNI (hostNetwork makes it reachable). */
     public static final int HTTP_PORT = 9250;
+    /** The port is the DaemonSet's (its probes and the metrics Service name it), never an admin's setting passed on. */
+    static final String HTTP_PORT_ENV = "MULTINET_NODE_HTTP_PORT";
     /**
      * The node role runs on every node, so its footprint counts (docs/benchmarks.md): serial GC, a
      * heap that starts small and gives memory back, C1 only with one compiler thread and a bounded
@@ -68,7 +70,8 @@ public final class DelegatorDaemonSet {
     public static java.util.SortedMap<String, String> nodeSettings(java.util.Map<String, String> environment) {
         java.util.SortedMap<String, String> out = new java.util.TreeMap<>();
         environment.forEach((k, v) -> {
-            if (k.startsWith(NODE_SETTINGS_ENV_PREFIX) && !k.equals("MULTINET_NODE_NODE_NAME") && !k.equals("MULTINET_NODE_POD_NAMESPACE")) {
+            if (k.startsWith(NODE_SETTINGS_ENV_PREFIX) && !k.equals("MULTINET_NODE_NODE_NAME") && !k.equals("MULTINET_NODE_POD_NAMESPACE")
+                    && !k.equals(HTTP_PORT_ENV)) {
                 out.put(k, v);
             }
         });
@@ -100,7 +103,7 @@ public final class DelegatorDaemonSet {
 
         var container = new ContainerBuilder().withName("delegator").withImage(s.image())
                 .withEnv(new EnvVarBuilder().withName("MULTINET_ROLE").withValue("node").build(),
-                        new EnvVarBuilder().withName("QUARKUS_HTTP_PORT").withValue(String.valueOf(HTTP_PORT)).build(),
+                        new EnvVarBuilder().withName(HTTP_PORT_ENV).withValue(String.valueOf(HTTP_PORT)).build(),
                         new EnvVarBuilder().withName("JAVA_OPTS_APPEND").withValue(JVM_OPTIONS).build(),
                         new EnvVarBuilder().withName("MALLOC_ARENA_MAX").withValue(MALLOC_ARENA_MAX).build(),
                         EnvVars.field("NODE_NAME", "spec.nodeName"),

@@ -60,7 +60,7 @@ class DelegatorIT {
     JsonNode status(String ns, String pod) throws Exception {
         io.multinet.testing.OperatorHarness.eventually("network-status on " + pod, () -> client.pods().inNamespace(ns).withName(pod).get()
                 .getMetadata().getAnnotations().containsKey(io.multinet.NetworkNames.NETWORK_STATUS_ANNOTATION));
-        return KubeClusterView.networkStatusOf(client.pods().inNamespace(ns).withName(pod).get());
+        return NodeSim.networkStatusOf(client.pods().inNamespace(ns).withName(pod).get());
     }
 
     /** A sandbox per name, each a pod in default selecting flannel2-conf, attached as container c-<name>. */

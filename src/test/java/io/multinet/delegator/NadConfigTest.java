@@ -9,7 +9,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.multinet.api.nad.NetworkAttachmentDefinition;
 import io.multinet.api.nad.NetworkAttachmentDefinitionSpec;
 import io.multinet.cni.CniException;
@@ -18,7 +17,7 @@ import io.multinet.cni.CniException;
 class NadConfigTest {
 
     final Delegator delegator = new Delegator(null, null, new Delegator.Options(Path.of("/nonexistent"), null, false, List.of(), java.time.Duration.ofSeconds(120)),
-            new DelegatorMetrics(new SimpleMeterRegistry()));
+            new DelegatorMetrics(new Prometheus()));
 
     static NetworkAttachmentDefinition nad(String version, String config) {
         NetworkAttachmentDefinition n = new NetworkAttachmentDefinition();

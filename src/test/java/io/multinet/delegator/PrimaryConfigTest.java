@@ -9,9 +9,6 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import io.smallrye.config.PropertiesConfigSource;
-import io.smallrye.config.SmallRyeConfigBuilder;
-
 /** Without a default MultiNetwork, eth0 is the node's existing primary CNI config: which one, and why. */
 class PrimaryConfigTest {
 
@@ -21,9 +18,7 @@ class PrimaryConfigTest {
         if (primary != null) {
             props.put("multinet.node.primary-config", primary);
         }
-        return new NodeCniFiles(new SmallRyeConfigBuilder().withMapping(NodeSettings.class)
-                .withConverter(java.time.Duration.class, 100, new io.quarkus.runtime.configuration.DurationConverter())
-                .withSources(new PropertiesConfigSource(props, "test", 500)).build().getConfigMapping(NodeSettings.class));
+        return new NodeCniFiles(NodeSettings.of(props));
     }
 
     @Test

@@ -38,6 +38,48 @@ public final class AppProcess {
     }
 
     /**
+     * The node role (io.multinet.delegator.NodeDaemon) from the built application, as the image's
+     * run-java.sh starts it for MULTINET_ROLE=node.
+     *
+     * @param env the node's settings (MULTINET_NODE_*); HTTP on 127.0.0.1:port, the API server URL and
+     *        WARN logging are added here
+     */
+    public static Process startNode(Path project, List<String> jvmOptions, Map<String, String> env, String apiUrl, int port, Path log)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("java"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(nodeMain(project));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("MULTINET_NODE_HTTP_HOST", "127.0.0.1");
+        pb.environment().put("MULTINET_NODE_HTTP_PORT", String.valueOf(port));
+        pb.environment().put("MULTINET_NODE_API_SERVER_URL", apiUrl);
+        pb.environment().put("MULTINET_NODE_LOG_LEVEL", "WARN");
+        pb.environment().putAll(env);
+        pb.redirectErrorStream(true).redirectOutput(log.toFile());
+        return pb.start();
+    }
+
+    /** The java arguments after the JVM's options that start the node role from target/quarkus-app. */
+    public static List<String> nodeMain(Path project) {
+        Path app = project.resolve("target/quarkus-app");
+        List<String> cp = new ArrayList<>();
+        for (String entry : io.multinet.delegator.NodeDaemon.CLASSPATH) {
+            Path p = app.resolve(entry);
+            if (entry.endsWith("/*")) {
+                cp.add(p.toString()); // java expands dir/* itself
+                continue;
+            }
+            // a glob, as the image's shell expands it
+            try (var found = Files.newDirectoryStream(p.getParent(), p.getFileName().toString())) {
+                found.forEach(f -> cp.add(f.toString()));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot list " + p.getParent() + ": " + e.getMessage(), e);
+            }
+        }
+        return List.of("-cp", String.join(":", cp), io.multinet.delegator.NodeDaemon.class.getName());
+    }
+
+    /**
      * What the operator's Deployment runs with, for a process outside the prod profile: leader election
      * (prod) first asks the API server for a SelfSubjectRulesReview, which the stand-in cannot answer,
      * and one replica needs no election.

@@ -46,7 +46,6 @@ public final class NodeSim implements AutoCloseable {
     public final Path extraPlugins;
     public final KubeClusterView view;
     public final Delegator delegator;
-    public final io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 
     public NodeSim(KubernetesClient client, boolean namespaceIsolation, List<String> globalNamespaces) throws IOException {
         this.client = client;
@@ -61,12 +60,19 @@ public final class NodeSim implements AutoCloseable {
         }
         accept(Networks.flannel1(), new SubnetEnv("172.96.0.0/16", "172.96.5.1/24", 1450, true));
         accept(Networks.flannel2(), new SubnetEnv("172.112.0.0/16", "172.112.88.1/24", 1500, true));
-        this.view = new KubeClusterView(client, NODE, Optional::empty, Duration.ofSeconds(2));
+        this.view = new KubeClusterView(io.multinet.kube.KubeApi.connect(Optional.of(client.getMasterUrl().toString())), NODE, Optional::empty,
+                Duration.ofSeconds(2));
         OperatorHarness.eventually("informers synced and default network seen", () -> view.synced() && view.defaultNetwork().isPresent());
         var runner = new ExecPluginRunner(List.of("/usr/lib/cni", extraPlugins.toString()), Duration.ofSeconds(30),
                 List.of("ip", "netns", "exec", node.name()));
         this.delegator = new Delegator(view, runner, new Delegator.Options(cacheDir, ipamDir.toString(), namespaceIsolation, globalNamespaces, Duration.ofSeconds(120)),
-                new io.multinet.delegator.DelegatorMetrics(registry));
+                new io.multinet.delegator.DelegatorMetrics(new io.multinet.delegator.Prometheus()));
+    }
+
+    /** The network-status annotation of a pod, parsed. */
+    public static com.fasterxml.jackson.databind.JsonNode networkStatusOf(io.fabric8.kubernetes.api.model.Pod pod) throws IOException {
+        java.util.Map<String, String> ann = pod.getMetadata().getAnnotations();
+        return io.multinet.Json.MAPPER.readTree(ann == null ? "[]" : ann.getOrDefault(io.multinet.NetworkNames.NETWORK_STATUS_ANNOTATION, "[]"));
     }
 
     public PlannerSettings plannerSettings() {

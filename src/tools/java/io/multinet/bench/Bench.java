@@ -132,7 +132,7 @@ public final class Bench implements AutoCloseable {
         Map<String, String> env = new HashMap<>(io.multinet.testing.NodeRoot.env(io.multinet.testing.NodeRoot.settings(root, NODE, node,
                 project.resolve("target/multinet"))));
         env.put("MALLOC_ARENA_MAX", io.multinet.operator.DelegatorDaemonSet.MALLOC_ARENA_MAX);
-        daemon = io.multinet.testing.AppProcess.start(project, flags, env, api.url("/"), port, root.resolve("daemon.log"));
+        daemon = io.multinet.testing.AppProcess.startNode(project, flags, env, api.url("/"), port, root.resolve("daemon.log"));
         Path conflist = root.resolve("etc/cni/net.d").resolve(NetworkNames.CNI_CONFIG_FILE);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!(Files.exists(conflist) && io.multinet.testing.Loopback.httpStatus(port, "/q/health/ready") == 200)) {
@@ -295,7 +295,7 @@ public final class Bench implements AutoCloseable {
         List<Long> inProcess = new ArrayList<>();
         var engine = new io.multinet.delegator.Delegator(null, null,
                 new io.multinet.delegator.Delegator.Options(root.resolve("inproc"), null, false, List.of(), java.time.Duration.ofSeconds(120)),
-                new io.multinet.delegator.DelegatorMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+                new io.multinet.delegator.DelegatorMetrics(new io.multinet.delegator.Prometheus()));
         byte[] conf = Files.readAllBytes(conflistPluginConf);
         for (int i = 0; i < n; i++) {
             shimVersion.add(time(() -> exec(List.of(root.resolve("opt/cni/bin/multinet").toString()), Map.of("CNI_COMMAND", "VERSION"))));

@@ -102,7 +102,7 @@ public final class MultusBench {
         TestCluster.kubectl("apply", "-f", Multus.writeNads(work).toString());
         SeedNetworks.awaitReady(Duration.ofMinutes(5));
         try {
-            results.put("multinet", measure("multinet", new Daemon("quarkus-run.jar", "system:serviceaccount:multinet-system:multinet-delegator",
+            results.put("multinet", measure("multinet", new Daemon(io.multinet.delegator.NodeDaemon.class.getName(), "system:serviceaccount:multinet-system:multinet-delegator",
                     SeedNetworks.NS, NetworkNames.delegatorLabels().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                     .collect(java.util.stream.Collectors.joining(","))), true));
             Multus.stopMultinet();
@@ -199,9 +199,13 @@ public final class MultusBench {
         r.herdNs = System.nanoTime() - t0;
         r.herdAttached = (int) herdPods.stream().filter(p -> TestCluster.ready(p) && interfaces(p) == wantInterfaces).count();
         if (r.herdAttached < herd) {
-            // the annotation may trail readiness by a moment: look once more
-            TestCluster.await("the herd's network-status", Duration.ofSeconds(30), () -> k8s.pods().inNamespace(PODS).withLabel("bench", "multus")
-                    .list().getItems().stream().filter(p -> TestCluster.ready(p) && interfaces(p) == wantInterfaces).count() == herd);
+            // the annotation may trail readiness by a moment: look once more; a herd that never got there is a result too
+            try {
+                TestCluster.await("the herd's network-status", Duration.ofSeconds(30), () -> k8s.pods().inNamespace(PODS).withLabel("bench", "multus")
+                        .list().getItems().stream().filter(p -> TestCluster.ready(p) && interfaces(p) == wantInterfaces).count() == herd);
+            } catch (AssertionError e) {
+                System.out.println("  herd: not all attached: " + e.getMessage());
+            }
             r.herdAttached = (int) k8s.pods().inNamespace(PODS).withLabel("bench", "multus").list().getItems().stream()
                     .filter(p -> TestCluster.ready(p) && interfaces(p) == wantInterfaces).count();
         }

@@ -124,7 +124,7 @@ public final class Demo implements AutoCloseable {
 
         section("2. Start multinet", """
                 The built application twice, as the cluster would run it: the operator (Deployment) and the
-                delegator daemon on node1 (DaemonSet pod, MULTINET_ROLE=node).""");
+                delegator daemon on node1 (DaemonSet pod, MULTINET_ROLE=node: io.multinet.delegator.NodeDaemon).""");
         int operatorPort = Loopback.freePort();
         int nodePort = Loopback.freePort();
         start("operator", operatorPort, Map.of(
@@ -346,7 +346,9 @@ public final class Demo implements AutoCloseable {
             all.putAll(io.multinet.testing.AppProcess.operatorEnv("multinet-system"));
         }
         Path log = root.resolve(role + ".log");
-        processes.add(io.multinet.testing.AppProcess.start(project, List.of("-XX:+UseSerialGC", "-Xmx128m"), all, api.url("/"), port, log));
+        List<String> jvm = List.of("-XX:+UseSerialGC", "-Xmx128m");
+        processes.add(role.equals("operator") ? io.multinet.testing.AppProcess.start(project, jvm, all, api.url("/"), port, log)
+                : io.multinet.testing.AppProcess.startNode(project, jvm, all, api.url("/"), port, log));
         out.println(role + " log: " + log);
     }
 

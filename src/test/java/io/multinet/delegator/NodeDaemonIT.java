@@ -1,7 +1,6 @@
 package io.multinet.delegator;
 
 import static io.multinet.testing.OperatorHarness.eventually;
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 
@@ -19,9 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import jakarta.inject.Inject;
-
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -37,59 +35,54 @@ import io.multinet.testing.FakeCluster;
 import io.multinet.testing.Netns;
 import io.multinet.testing.NetnsFixture;
 import io.multinet.testing.NodeSim;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
-import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 
 /**
- * The node role as it ships: the application with MULTINET_ROLE=node, its unix socket, and the
- * built shim exec'd as a runtime execs it, with the real plugins in a network namespace playing the node.
+ * The node role as it ships: io.multinet.delegator.NodeDaemon started from the built application as
+ * the image starts it, with the DaemonSet's JVM flags, its unix socket, and the built shim exec'd as a
+ * runtime execs it, with the real plugins in a network namespace playing the node.
  */
-@QuarkusTest
-@TestProfile(NodeDaemonTest.Node.class)
-@WithKubernetesTestServer(crud = true)
-class NodeDaemonTest {
+class NodeDaemonIT {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    /** Fixed names: the profile is read by more than one class loader, and each must mean the same node. */
-    static final String NODE_NETNS = "mn-nodedaemontest-node";
     static final Path root = Path.of("target", "node-daemon-root").toAbsolutePath();
+    static KubernetesMockServer server;
+    static KubernetesClient client;
     static NetnsFixture netns;
     static Netns node;
+    static Process daemon;
+    static int port;
+    static Path classLog = root.resolve("classes.log");
 
-    public static class Node implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            try {
-                Files.createDirectories(root);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-            Netns name = new NetnsFixture().adopt(NODE_NETNS);
-            return io.multinet.testing.NodeRoot.settings(root, NodeSim.NODE, name,
-                    Path.of(System.getProperty("shim.binary", "target/multinet")));
-        }
-    }
-
-    @org.junit.jupiter.api.BeforeAll
-    static void adoptTheNode() {
+    @BeforeAll
+    static void startTheNodeRole() throws Exception {
+        deleteTree(root);
+        Files.createDirectories(root);
+        server = io.multinet.testing.MockApi.start();
+        client = server.createClient();
+        // as in a cluster, the CRDs exist before the DaemonSet's pods start
+        new FakeCluster(client).applyCrds();
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build()).createOr(x -> x.update());
         netns = new NetnsFixture();
-        node = netns.adopt(NODE_NETNS);
+        node = netns.create("node");
+        port = io.multinet.testing.Loopback.freePort();
+        List<String> flags = new java.util.ArrayList<>(List.of(io.multinet.operator.DelegatorDaemonSet.JVM_OPTIONS.split(" ")));
+        flags.add("-Xlog:class+load=info:file=" + classLog);
+        daemon = io.multinet.testing.AppProcess.startNode(Path.of("").toAbsolutePath(), flags,
+                io.multinet.testing.NodeRoot.env(io.multinet.testing.NodeRoot.settings(root, NodeSim.NODE, node,
+                        Path.of(System.getProperty("shim.binary", "target/multinet")))), server.url("/"), port, root.resolve("daemon.log"));
+        eventually("the node role serves its TCP port", () -> io.multinet.testing.Loopback.httpStatus(port, "/q/health/live") == 200);
     }
 
-    @Inject
-    KubernetesClient client;
-    @Inject
-    NodeDaemon daemon;
-    @Inject
-    io.multinet.RoleLifecycle lifecycle;
+    static io.restassured.specification.RequestSpecification given() {
+        return io.restassured.RestAssured.given().port(port);
+    }
 
     @Test
-    void theNodeRoleDoesNotStartTheOperatorAndServesMetrics() {
-        assertThat(lifecycle.operatorReady()).isFalse();
+    void theNodeRoleServesHealthAndMetrics() throws Exception {
         given().get("/q/health/ready").then().body("checks[0].name", org.hamcrest.Matchers.equalTo("multinet-node"));
         String text = given().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes")).extract().asString();
+        assertThat(io.multinet.testing.PrometheusText.problems(text)).isEmpty();
         // docs/metrics.md: every delegator series whose labels are known up front is served before any use
         for (io.multinet.testing.Docs.Metric m : io.multinet.testing.Docs.metrics("## Delegator (per node)")) {
             if (!m.fromFirstUse()) {
@@ -102,15 +95,44 @@ class NodeDaemonTest {
                 .filteredOn(x -> x.name().equals("multinet_cni_requests_total")).hasSize(14);
         assertThat(io.multinet.testing.PrometheusText.samples(text).stream().filter(x -> x.name().equals("multinet_etcd_operations_total")))
                 .as("no etcd series in the node role").isEmpty();
+        given().get("/q/health/nothing-here").then().statusCode(404);
+    }
+
+    /** Issue 20: a node loads what a node needs; checked after the daemon has served everything it serves. */
+    static void loadsNoneOfTheOperatorsStack() throws IOException {
+        // None of the operator's stack is loaded by the daemon: the operator SDK, Quarkus, Vert.x and Netty,
+        // Micrometer, the fabric8 client and its typed Pod model.
+        List<String> loaded = Files.readAllLines(classLog).stream().filter(l -> l.contains("[class,load]"))
+                .map(l -> l.replaceAll(".*\\[class,load\\] (\\S+).*", "$1")).toList();
+        assertThat(loaded).as("classes loaded").hasSizeGreaterThan(500);
+        assertThat(loaded).as("the operator's stack").noneMatch(c -> c.startsWith("io.javaoperatorsdk.") || c.startsWith("io.quarkiverse.")
+                || c.startsWith("io.quarkus.") || c.startsWith("io.vertx.") || c.startsWith("io.netty.") || c.startsWith("io.micrometer.")
+                || c.startsWith("io.smallrye.") || c.startsWith("io.fabric8.kubernetes.client.impl.") || c.startsWith("io.fabric8.kubernetes.client.informers.")
+                || c.startsWith("io.multinet.operator.") || c.equals("io.fabric8.kubernetes.api.model.Pod")
+                || c.equals("io.fabric8.kubernetes.api.model.PodSpec"));
     }
 
     @AfterAll
     static void cleanUp() {
         try {
+            if (daemon != null) {
+                daemon.destroy();
+                daemon.waitFor(20, TimeUnit.SECONDS);
+            }
             netns.track(root.resolve("var/lib/multinet/cache"));
             netns.trackLeases(root.resolve("var/lib/cni/networks"));
             netns.close();
+            client.close();
+            server.destroy();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
+            try {
+                Files.copy(root.resolve("daemon.log"), Path.of("target/node-daemon-it.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(classLog, Path.of("target/node-daemon-it-classes.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException ignored) {
+                // nothing to keep
+            }
             deleteTree(root);
         }
     }
@@ -175,9 +197,9 @@ class NodeDaemonTest {
         assertThat(overSocket(socket, "GET /healthz HTTP/1.1\r\n\r\n")).startsWith("HTTP/1.1 200").endsWith("ok");
 
         // no default network yet: not ready, no CNI config
-        new FakeCluster(client).applyCrds();
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build()).createOr(x -> x.update());
-        given().get("/q/health/ready").then().statusCode(503).body(containsString("DefaultNetworkNotReady"));
+        eventually("informers synced, no default network", () -> given().get("/q/health/ready").then().extract().asString()
+                .contains("DefaultNetworkNotReady"));
+        given().get("/q/health/ready").then().statusCode(503);
         PlannerSettings ps = new PlannerSettings(root.resolve("run/flannel/networks").toString(), root.resolve("var/lib/cni/flannel").toString(),
                 List.of(), 10300, 100, 1, true);
         var a1 = NodeSim.acceptNetwork(client, Networks.flannel1(), ps);
@@ -288,5 +310,6 @@ class NodeDaemonTest {
                 && node.ip("-4", "route", "show", "root", "10.9.0.0/16").isBlank()
                 && !node.exec("iptables-save").contains("10.9.0.0/16"));
         assertThat(node.exec("iptables", "-t", "nat", "-S", "FLANNEL-POSTRTG")).as("another network's rule stays").contains("172.112.0.0/16");
+        loadsNoneOfTheOperatorsStack();
     }
 }
