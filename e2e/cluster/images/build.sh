@@ -87,15 +87,16 @@ else
 fi
 
 # The JRE: only the modules the application uses (jdk.httpserver: the node role's health and metrics
-# port), once per JDK and module list.
+# port), with the JDK's CDS archive (class metadata mapped from a file, as a full JDK has it), once
+# per JDK and module list.
 java_home=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
 jre_modules=java.base,java.compiler,java.instrument,java.logging,java.management,java.naming,java.net.http,java.rmi,java.security.jgss,java.security.sasl,java.sql,java.xml,jdk.crypto.ec,jdk.management,jdk.naming.dns,jdk.unsupported,jdk.zipfs,jdk.httpserver
-jre="$E2E_CACHE/jre-$(basename "$java_home")-$(echo "$jre_modules" | sha256sum | cut -c1-8)"
+jre="$E2E_CACHE/jre-$(basename "$java_home")-$(echo "$jre_modules cds" | sha256sum | cut -c1-8)"
 if [ ! -x "$jre/bin/java" ]; then
   log "images: jlink runtime from $java_home"
   rm -rf "$jre.partial"
   "$java_home/bin/jlink" --add-modules "$jre_modules" \
-    --strip-debug --no-header-files --no-man-pages --compress=2 --output "$jre.partial"
+    --strip-debug --no-header-files --no-man-pages --compress=2 --generate-cds-archive --output "$jre.partial"
   mv "$jre.partial" "$jre"
 fi
 

@@ -1,6 +1,7 @@
 package io.multinet.kube;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -128,7 +129,8 @@ public final class Informer<T> implements AutoCloseable {
         try (KubeApi.Watch events = api.watch(KubeApi.path(path, "fieldSelector", fieldSelector, "watch", "true", "resourceVersion", version,
                 "allowWatchBookmarks", "true", "timeoutSeconds", String.valueOf(WATCH_SECONDS)))) {
             current = events;
-            for (String line = events.next(); running && line != null; line = events.next()) {
+            Duration idle = Duration.ofSeconds(WATCH_SECONDS + 60);
+            for (String line = events.next(idle); running && line != null; line = events.next(idle)) {
                 if (line.isBlank()) {
                     continue;
                 }

@@ -162,9 +162,17 @@ public final class KubeApi {
         private volatile java.net.http.WebSocket socket;
         private volatile Throwable error;
 
-        /** The next event's JSON, blocking until there is one; null at the end. */
-        public String next() throws IOException, InterruptedException {
-            String e = events.take();
+        /**
+         * The next event's JSON, blocking until there is one; null at the end, or after idle with
+         * nothing at all (a connection that died without a close: the server would have ended the
+         * watch by then, so the caller resumes it).
+         */
+        public String next(Duration idle) throws IOException, InterruptedException {
+            String e = events.poll(idle.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            if (e == null) {
+                close();
+                return null;
+            }
             if (e == END) {
                 events.add(END);
                 if (error != null) {

@@ -79,8 +79,8 @@ public final class Bench implements AutoCloseable {
             b.throughput(pods);
             long rssAfter = b.rssKb();
             b.herd(pods);
-            b.nativeMemory();
             b.row("Daemon RSS after start / after throughput (JVM flags of the DaemonSet)", rssStart / 1024 + " MiB", rssAfter / 1024 + " MiB", "goal <= 64 MiB");
+            b.nativeMemory(pods);
             b.out.println();
             b.out.println("| measurement | delegator | direct / reference | ratio or note |");
             b.out.println("|---|---|---|---|");
@@ -124,11 +124,21 @@ public final class Bench implements AutoCloseable {
         netns.trackLeases(root.resolve("var/lib/cni/direct"));
         netns.track(Files.createDirectories(root.resolve("var/lib/multinet/cache")));
 
-        port = io.multinet.testing.Loopback.freePort();
         List<String> flags = new ArrayList<>(List.of(io.multinet.operator.DelegatorDaemonSet.JVM_OPTIONS.split(" ")));
-        // DAEMON_JVM_EXTRA: flags to try next to the DaemonSet's (e.g. -XX:NativeMemoryTracking=summary)
+        // DAEMON_JVM_EXTRA: flags to try next to the DaemonSet's
         flags.addAll(io.multinet.testing.AppProcess.extraFlags("DAEMON_JVM_EXTRA"));
         daemonFlags = flags;
+        startDaemon(flags);
+        Path conflist = root.resolve("etc/cni/net.d").resolve(NetworkNames.CNI_CONFIG_FILE);
+        conflistPluginConf = root.resolve("plugin.json");
+        Files.writeString(conflistPluginConf, io.multinet.testing.NodeRoot.pluginConf(conflist));
+        out.println("delegator ready (pid " + daemon.pid() + "), node namespace " + node.name() + ", JVM flags: " + io.multinet.operator.DelegatorDaemonSet.JVM_OPTIONS
+                + ", MALLOC_ARENA_MAX=" + io.multinet.operator.DelegatorDaemonSet.MALLOC_ARENA_MAX);
+    }
+
+    /** The node role from the built application, with these JVM flags and the DaemonSet's environment; returns once it is ready. */
+    void startDaemon(List<String> flags) throws Exception {
+        port = io.multinet.testing.Loopback.freePort();
         Map<String, String> env = new HashMap<>(io.multinet.testing.NodeRoot.env(io.multinet.testing.NodeRoot.settings(root, NODE, node,
                 project.resolve("target/multinet"))));
         env.put("MALLOC_ARENA_MAX", io.multinet.operator.DelegatorDaemonSet.MALLOC_ARENA_MAX);
@@ -141,10 +151,6 @@ public final class Bench implements AutoCloseable {
             }
             Thread.sleep(100);
         }
-        conflistPluginConf = root.resolve("plugin.json");
-        Files.writeString(conflistPluginConf, io.multinet.testing.NodeRoot.pluginConf(conflist));
-        out.println("delegator ready (pid " + daemon.pid() + "), node namespace " + node.name() + ", JVM flags: " + io.multinet.operator.DelegatorDaemonSet.JVM_OPTIONS
-                + ", MALLOC_ARENA_MAX=" + io.multinet.operator.DelegatorDaemonSet.MALLOC_ARENA_MAX);
     }
 
     // ---- the two paths ---------------------------------------------------------------------------
@@ -339,7 +345,11 @@ public final class Bench implements AutoCloseable {
     }
 
     double pass(int pods, int concurrency, boolean delegator) throws Exception {
-        String tag = (delegator ? "t" : "u") + concurrency + "-";
+        return pass((delegator ? "t" : "u") + concurrency + "-", pods, concurrency, delegator);
+    }
+
+    /** tag: the pods' name prefix, new for every pass (the pods stay in the API server). */
+    double pass(String tag, int pods, int concurrency, boolean delegator) throws Exception {
         List<Netns> boxes = new ArrayList<>();
         for (int i = 0; i < pods; i++) {
             if (delegator) {
@@ -401,12 +411,41 @@ public final class Bench implements AutoCloseable {
         return io.multinet.testing.AppProcess.rssKb(daemon);
     }
 
-    /** With DAEMON_JVM_EXTRA=-XX:NativeMemoryTracking=summary: where the daemon's memory goes. */
-    void nativeMemory() throws Exception {
-        String summary = io.multinet.testing.AppProcess.nativeMemory(daemon, daemonFlags);
-        if (!summary.isEmpty()) {
-            out.println(summary);
+    /**
+     * Where the daemon's memory goes: Native Memory Tracking's summary and the classes loaded, from a
+     * daemon of its own (NMT costs memory itself, so the RSS rows above are measured without it),
+     * after the same throughput run at concurrency 16.
+     */
+    void nativeMemory(int pods) throws Exception {
+        stopDaemon();
+        List<String> flags = new ArrayList<>(daemonFlags);
+        if (flags.stream().noneMatch(f -> f.startsWith("-XX:NativeMemoryTracking"))) {
+            flags.add("-XX:NativeMemoryTracking=summary");
         }
+        startDaemon(flags);
+        pass("nmt-", pods, 16, true);
+        String summary = io.multinet.testing.AppProcess.nativeMemory(daemon, flags);
+        Process classes = new ProcessBuilder("jcmd", String.valueOf(daemon.pid()), "VM.classloader_stats").redirectErrorStream(true).start();
+        String stats = new String(classes.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        classes.waitFor();
+        out.println("Native Memory Tracking of the daemon after " + pods + " pods at concurrency 16 (RSS " + rssKb() / 1024 + " MiB with NMT on):");
+        out.println(summary.lines().filter(l -> l.startsWith("Total") || l.startsWith("-")
+                || l.contains("(reserved=") && l.contains("committed=")).collect(java.util.stream.Collectors.joining("\n")));
+        out.println("class loaders: " + stats.lines().filter(l -> l.startsWith("Total")).findFirst().orElse(stats));
+        row("daemon's committed memory by NMT (" + pods + " pods at concurrency 16)", committed(summary, "Total"), "class metadata "
+                + committed(summary, "Class") + ", heap " + committed(summary, "Java Heap") + ", code " + committed(summary, "Code")
+                + ", threads " + committed(summary, "Thread") + ", symbols " + committed(summary, "Symbol"), "see the summary above the table");
+    }
+
+    /** The committed KB of one NMT summary line, in MiB. */
+    static String committed(String summary, String category) {
+        var m = java.util.regex.Pattern.compile("(?m)^[-\\s]*" + java.util.regex.Pattern.quote(category) + "[^\n]*?committed=([0-9]+)KB").matcher(summary);
+        return m.find() ? Long.parseLong(m.group(1)) / 1024 + " MiB" : "?";
+    }
+
+    void stopDaemon() throws InterruptedException {
+        daemon.destroy();
+        daemon.waitFor(20, TimeUnit.SECONDS);
     }
 
     interface Action {
