@@ -65,7 +65,9 @@ public final class KubeApi {
         try {
             if (url.isPresent()) {
                 URI u = URI.create(url.get().endsWith("/") ? url.get().substring(0, url.get().length() - 1) : url.get());
-                return new KubeApi(u, null, null);
+                // a test server over plain HTTP: no TLS at all, and not the JDK's default context, whose
+                // trust store (every public CA) would be parsed and kept for nothing
+                return new KubeApi(u, u.getScheme().equals("http") ? trustingNothing() : null, null);
             }
             String host = System.getenv("KUBERNETES_SERVICE_HOST");
             String port = System.getenv("KUBERNETES_SERVICE_PORT");
@@ -91,6 +93,16 @@ public final class KubeApi {
         }
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ks);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
+    private static SSLContext trustingNothing() throws IOException, java.security.GeneralSecurityException {
+        KeyStore empty = KeyStore.getInstance(KeyStore.getDefaultType());
+        empty.load(null, null);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(empty);
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, tmf.getTrustManagers(), null);
         return ctx;

@@ -337,7 +337,7 @@ public final class Bench implements AutoCloseable {
         double rate = pass(pods, pods, true);
         long peak = io.multinet.testing.AppProcess.peakRssKb(daemon);
         row("thundering herd: " + pods + " ADDs at once, then their DELs (all attached, 0 errors)",
-                "peak RSS " + peak / 1024 + " MiB", "RSS before " + before / 1024 + " MiB; DaemonSet limit 192 MiB",
+                "peak RSS " + peak / 1024 + " MiB", "RSS before " + before / 1024 + " MiB; DaemonSet limit " + io.multinet.operator.DelegatorDaemonSet.MEMORY_LIMIT,
                 String.format("%.1f pods/s; the socket serves 16 at a time, the rest wait in its queue", rate));
         if (!daemon.isAlive()) {
             throw new IllegalStateException("the daemon died in the herd");
@@ -432,8 +432,9 @@ public final class Bench implements AutoCloseable {
         out.println(summary.lines().filter(l -> l.startsWith("Total") || l.startsWith("-")
                 || l.contains("(reserved=") && l.contains("committed=")).collect(java.util.stream.Collectors.joining("\n")));
         out.println("class loaders: " + stats.lines().filter(l -> l.startsWith("Total")).findFirst().orElse(stats));
-        row("daemon's committed memory by NMT (" + pods + " pods at concurrency 16)", committed(summary, "Total"), "class metadata "
-                + committed(summary, "Class") + ", heap " + committed(summary, "Java Heap") + ", code " + committed(summary, "Code")
+        row("daemon's committed memory by NMT (" + pods + " pods at concurrency 16)", committed(summary, "Total"), "metaspace "
+                + committed(summary, "Metaspace") + " + class space " + committed(summary, "Class") + ", CDS archive "
+                + committed(summary, "Shared class space") + ", heap " + committed(summary, "Java Heap") + ", code " + committed(summary, "Code")
                 + ", threads " + committed(summary, "Thread") + ", symbols " + committed(summary, "Symbol"), "see the summary above the table");
     }
 
