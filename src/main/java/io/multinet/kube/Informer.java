@@ -86,7 +86,8 @@ public final class Informer<T> implements AutoCloseable {
                     version = null; // too old: the server has compacted past it
                     continue;
                 }
-                LOG.warnf("%s: %s; retrying in %d ms", path, e.getMessage(), backoffMs);
+                LOG.warnf("%s: %s; listing again in %d ms", path, e.getMessage(), backoffMs);
+                version = null; // as client-go's reflector: a watch refused is followed by a fresh list, so the cache never goes stale
                 sleep(backoffMs);
                 backoffMs = Math.min(backoffMs * 2, 30_000);
             } catch (IOException | RuntimeException e) {

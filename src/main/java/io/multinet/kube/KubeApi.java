@@ -146,7 +146,8 @@ public final class KubeApi {
     public Watch watch(String path) throws IOException, InterruptedException {
         Watch w = new Watch();
         String ws = server.toString().replaceFirst("^http", "ws") + path;
-        java.net.http.WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+        // the API server's WebSocket handshake (golang.org/x/net/websocket) refuses a request without an Origin with 403
+        java.net.http.WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10)).header("Origin", server.toString());
         String t = token();
         if (t != null) {
             b.header("Authorization", "Bearer " + t);
