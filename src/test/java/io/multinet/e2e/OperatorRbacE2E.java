@@ -54,7 +54,10 @@ class OperatorRbacE2E {
         List<String> docs = List.of(all.split("\n---\n")).stream().filter(d -> !d.contains("kind: \"Deployment\"")).toList();
         Path manifests = work.resolve("multinet-without-deployment.yaml");
         Files.writeString(manifests, String.join("\n---\n", docs));
-        TestCluster.kubectl("apply", "-f", manifests.toString());
+        // with the NAD CRD, as the install applies them (docs/install.md): run alone on a fresh cluster, the
+        // operator otherwise stops at once on the missing CRD; in the suite an earlier class had applied it
+        TestCluster.kubectl("apply", "-f", work.resolve("network-attachment-definitions.k8s.cni.cncf.io.yaml").toString(),
+                "-f", manifests.toString());
 
         String token = TestCluster.kubectl("create", "token", SA, "-n", NS, "--duration=1h").strip();
         Config admin = Config.fromKubeconfig(Files.readString(TestCluster.kubeconfig()));
