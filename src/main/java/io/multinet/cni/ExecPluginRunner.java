@@ -22,11 +22,8 @@ public class ExecPluginRunner implements PluginRunner {
      * Drains plugins' stdout and stderr. Reused threads: with fewer than three CPUs the common pool
      * falls back to a new thread per task, two per plugin exec on the ADD path.
      */
-    private static final java.util.concurrent.ExecutorService READERS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "plugin-output");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final java.util.concurrent.ExecutorService READERS = java.util.concurrent.Executors.newCachedThreadPool(
+            io.multinet.Threads.daemon("plugin-output"));
     private final List<String> dirs;
     private final Duration timeout;
     private final List<String> prefix;

@@ -37,8 +37,11 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(KubeClusterView.class);
     private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
     static final String PODS = "/api/v1/pods";
-    static final String NADS = "/apis/k8s.cni.cncf.io/v1/network-attachment-definitions";
-    static final String NETWORKS = "/apis/" + MultiNetwork.GROUP + "/" + MultiNetwork.VERSION + "/multinetworks";
+    static final String NAD_API = "/apis/k8s.cni.cncf.io/v1";
+    static final String NADS = NAD_API + "/network-attachment-definitions";
+    /** multinet's own API group and version, as a path (MultiNetworks here, node states in NodeStateReporter). */
+    static final String MULTINET_API = "/apis/" + MultiNetwork.GROUP + "/" + MultiNetwork.VERSION;
+    static final String NETWORKS = MULTINET_API + "/multinetworks";
 
     private final KubeApi api;
     private final String nodeName;
@@ -130,7 +133,7 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
         if (cached.isPresent()) {
             return cached;
         }
-        JsonNode o = api.get("/apis/k8s.cni.cncf.io/v1/namespaces/" + namespace + "/network-attachment-definitions/" + name);
+        JsonNode o = api.get(NAD_API + "/namespaces/" + namespace + "/network-attachment-definitions/" + name);
         return Optional.ofNullable(o).map(x -> typed(x, NetworkAttachmentDefinition.class));
     }
 
@@ -161,11 +164,8 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
     }
 
     /** The annotation is written after ADD has answered: the runtime does not wait for an API round trip. */
-    private final java.util.concurrent.ExecutorService statusWriter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "network-status");
-        t.setDaemon(true);
-        return t;
-    });
+    private final java.util.concurrent.ExecutorService statusWriter = java.util.concurrent.Executors.newSingleThreadExecutor(
+            io.multinet.Threads.daemon("network-status"));
 
     @Override
     public void reportStatus(String namespace, String pod, ArrayNode networkStatus) {

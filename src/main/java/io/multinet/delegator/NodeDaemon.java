@@ -107,11 +107,7 @@ public final class NodeDaemon implements AutoCloseable {
         flannelRules = new FlannelRuleMirror(host);
         server = new SocketServer(files.socketPath(), 16, new CniEndpoint(delegator, readiness)::serve);
         http = new NodeHttp(settings.httpHost(), settings.httpPort(), readiness, metrics);
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "node-refresh");
-            t.setDaemon(true);
-            return t;
-        });
+        scheduler = Executors.newSingleThreadScheduledExecutor(io.multinet.Threads.daemon("node-refresh"));
         scheduler.scheduleWithFixedDelay(() -> safely("node refresh", this::refresh), 0, settings.refreshInterval().toMillis(),
                 TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(() -> safely("garbage collection", delegator::collectGarbage), settings.gcInterval().toMillis(),

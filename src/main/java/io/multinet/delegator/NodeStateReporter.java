@@ -14,10 +14,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.multinet.NetworkNames;
 import io.multinet.api.v1alpha1.MultiNetwork;
-import io.multinet.kube.KubeApi;
-import io.multinet.kube.KubeApiException;
 import io.multinet.api.v1alpha1.MultiNetworkNodeStateStatus;
 import io.multinet.flannel.SubnetEnv;
+import io.multinet.kube.KubeApi;
+import io.multinet.kube.KubeApiException;
 
 /**
  * This node's MultiNetworkNodeState: the delegator's health and, per network, its subnet file,
@@ -33,7 +33,7 @@ final class NodeStateReporter {
     record Delegator(String version, boolean ready, String reason, String cniConfigFile, ClusterView.DefaultNetwork defaultNetwork) {
     }
 
-    static final String NODE_STATES = "/apis/" + MultiNetwork.GROUP + "/" + MultiNetwork.VERSION + "/multinetworknodestates";
+    static final String NODE_STATES = KubeClusterView.MULTINET_API + "/multinetworknodestates";
 
     private final KubeApi api;
     private final String nodeName;

@@ -56,11 +56,7 @@ public class SocketServer implements AutoCloseable {
         this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(path));
         Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-        this.workers = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "cni-worker");
-            t.setDaemon(true);
-            return t;
-        });
+        this.workers = Executors.newFixedThreadPool(threads, io.multinet.Threads.daemon("cni-worker"));
         this.acceptor = new Thread(() -> accept(handler), "cni-socket");
         acceptor.setDaemon(true);
         acceptor.start();

@@ -82,21 +82,17 @@ public final class Informer<T> implements AutoCloseable {
                 if (!running) {
                     return;
                 }
-                if (e.code() == 410) {
-                    version = null; // too old: the server has compacted past it
-                    continue;
+                // as client-go's reflector: a watch refused is followed by a fresh list, so the cache never goes
+                // stale; at once for 410 Gone (the server has compacted past the version), else after a backoff
+                version = null;
+                if (e.code() != 410) {
+                    backoffMs = retryAfter(backoffMs, path + ": " + e.getMessage() + "; listing again");
                 }
-                LOG.warnf("%s: %s; listing again in %d ms", path, e.getMessage(), backoffMs);
-                version = null; // as client-go's reflector: a watch refused is followed by a fresh list, so the cache never goes stale
-                sleep(backoffMs);
-                backoffMs = Math.min(backoffMs * 2, 30_000);
             } catch (IOException | RuntimeException e) {
                 if (!running) {
                     return;
                 }
-                LOG.warnf("watch of %s ended: %s; resuming in %d ms", path, e.toString(), backoffMs);
-                sleep(backoffMs);
-                backoffMs = Math.min(backoffMs * 2, 30_000);
+                backoffMs = retryAfter(backoffMs, "watch of " + path + " ended: " + e + "; resuming");
             } catch (InterruptedException e) {
                 return;
             }
@@ -160,12 +156,15 @@ public final class Informer<T> implements AutoCloseable {
         return version;
     }
 
-    private static void sleep(long ms) {
+    /** Logs why, waits the backoff, and returns the next one (doubling, at most 30 s). */
+    private static long retryAfter(long backoffMs, String why) {
+        LOG.warnf("%s in %d ms", why, backoffMs);
         try {
-            Thread.sleep(ms);
+            Thread.sleep(backoffMs);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        return Math.min(backoffMs * 2, 30_000);
     }
 
     @Override

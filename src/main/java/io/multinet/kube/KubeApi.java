@@ -46,11 +46,7 @@ public final class KubeApi {
         this.tokenFile = tokenFile;
         HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10))
                 // one small thread pool instead of the client's default cached one: watches are read on our own threads
-                .executor(Executors.newFixedThreadPool(2, r -> {
-                    Thread t = new Thread(r, "kube-api-http");
-                    t.setDaemon(true);
-                    return t;
-                }));
+                .executor(Executors.newFixedThreadPool(2, io.multinet.Threads.daemon("kube-api-http")));
         if (tls != null) {
             b.sslContext(tls);
         }
@@ -82,27 +78,31 @@ public final class KubeApi {
         }
     }
 
+    /** TLS trusting the CAs of this PEM file alone: the ServiceAccount's, never every public CA. */
     private static SSLContext trustingCa(Path caFile) throws IOException, java.security.GeneralSecurityException {
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
+        KeyStore ks = emptyKeyStore();
         try (InputStream in = Files.newInputStream(caFile)) {
             int i = 0;
             for (var c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
                 ks.setCertificateEntry("ca-" + i++, c);
             }
         }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
+        return trusting(ks);
     }
 
     private static SSLContext trustingNothing() throws IOException, java.security.GeneralSecurityException {
-        KeyStore empty = KeyStore.getInstance(KeyStore.getDefaultType());
-        empty.load(null, null);
+        return trusting(emptyKeyStore());
+    }
+
+    private static KeyStore emptyKeyStore() throws IOException, java.security.GeneralSecurityException {
+        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+        ks.load(null, null);
+        return ks;
+    }
+
+    private static SSLContext trusting(KeyStore trusted) throws java.security.GeneralSecurityException {
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(empty);
+        tmf.init(trusted);
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, tmf.getTrustManagers(), null);
         return ctx;

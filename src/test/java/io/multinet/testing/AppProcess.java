@@ -23,18 +23,10 @@ public final class AppProcess {
      */
     public static Process start(Path project, List<String> jvmOptions, Map<String, String> env, String apiUrl, int port, Path log)
             throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("java"));
-        cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("-jar", project.resolve("target/quarkus-app/quarkus-run.jar").toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
-        pb.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
-        pb.environment().put("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", apiUrl);
-        pb.environment().put("QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true");
-        pb.environment().put("QUARKUS_LOG_LEVEL", "WARN");
-        pb.environment().putAll(env);
-        pb.redirectErrorStream(true).redirectOutput(log.toFile());
-        return pb.start();
+        return launch(jvmOptions, List.of("-jar", project.resolve("target/quarkus-app/quarkus-run.jar").toString()),
+                Map.of("QUARKUS_HTTP_PORT", String.valueOf(port), "QUARKUS_HTTP_HOST", "127.0.0.1", "QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", apiUrl,
+                        "QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true", "QUARKUS_LOG_LEVEL", "WARN"),
+                env, log);
     }
 
     /**
@@ -46,14 +38,18 @@ public final class AppProcess {
      */
     public static Process startNode(Path project, List<String> jvmOptions, Map<String, String> env, String apiUrl, int port, Path log)
             throws IOException {
+        return launch(jvmOptions, nodeMain(project), Map.of("MULTINET_NODE_HTTP_HOST", "127.0.0.1", "MULTINET_NODE_HTTP_PORT", String.valueOf(port),
+                "MULTINET_NODE_API_SERVER_URL", apiUrl, "MULTINET_NODE_LOG_LEVEL", "WARN"), env, log);
+    }
+
+    /** java with these options and arguments; the role's own defaults for a local run first, then env over them. */
+    private static Process launch(List<String> jvmOptions, List<String> args, Map<String, String> defaults, Map<String, String> env, Path log)
+            throws IOException {
         List<String> cmd = new ArrayList<>(List.of("java"));
         cmd.addAll(jvmOptions);
-        cmd.addAll(nodeMain(project));
+        cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("MULTINET_NODE_HTTP_HOST", "127.0.0.1");
-        pb.environment().put("MULTINET_NODE_HTTP_PORT", String.valueOf(port));
-        pb.environment().put("MULTINET_NODE_API_SERVER_URL", apiUrl);
-        pb.environment().put("MULTINET_NODE_LOG_LEVEL", "WARN");
+        pb.environment().putAll(defaults);
         pb.environment().putAll(env);
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         return pb.start();
