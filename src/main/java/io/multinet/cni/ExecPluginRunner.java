@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,11 +18,15 @@ public class ExecPluginRunner implements PluginRunner {
 
     private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
     /**
-     * Drains plugins' stdout and stderr. Reused threads: with fewer than three CPUs the common pool
-     * falls back to a new thread per task, two per plugin exec on the ADD path.
+     * Ends plugins that overrun their timeout. The thread that runs a plugin reads its stdout itself and
+     * its stderr goes to a file, so an exec costs no thread of ours but this one, shared: two reader
+     * threads per exec were a third of the node daemon's threads under load (issue 20).
      */
-    private static final java.util.concurrent.ExecutorService READERS = java.util.concurrent.Executors.newCachedThreadPool(
-            io.multinet.Threads.daemon("plugin-output"));
+    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG = java.util.concurrent.Executors
+            .newSingleThreadScheduledExecutor(io.multinet.Threads.daemon("plugin-watchdog"));
+    /** What a plugin's stderr adds to an error message at most. */
+    private static final int STDERR_KEPT = 4096;
+    private static final java.util.concurrent.atomic.AtomicLong EXECS = new java.util.concurrent.atomic.AtomicLong();
     private final List<String> dirs;
     private final Duration timeout;
     private final List<String> prefix;
@@ -98,29 +101,63 @@ public class ExecPluginRunner implements PluginRunner {
         pb.environment().putAll(env);
         pb.environment().put("CNI_PATH", String.join(":", dirs));
         pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        // a file of this process' own, not Files.createTempFile: that seeds a SecureRandom, hundreds of classes for a name
+        Path stderr = Path.of(System.getProperty("java.io.tmpdir"),
+                "multinet-plugin-" + ProcessHandle.current().pid() + "-" + EXECS.incrementAndGet() + ".stderr");
+        pb.redirectError(stderr.toFile());
         try {
             Process p = pb.start();
-            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()), READERS);
-            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()), READERS);
-            try (var in = p.getOutputStream()) {
-                in.write(stdin);
-            } catch (IOException ignored) {
-                // a plugin may exit without reading its config; its exit status tells
+            java.util.concurrent.atomic.AtomicBoolean overran = new java.util.concurrent.atomic.AtomicBoolean();
+            var kill = WATCHDOG.schedule(() -> {
+                if (p.isAlive()) {
+                    overran.set(true);
+                    p.destroyForcibly();
+                }
+            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            byte[] stdout;
+            try {
+                try (var in = p.getOutputStream()) {
+                    in.write(stdin);
+                } catch (IOException ignored) {
+                    // a plugin may exit without reading its config; its exit status tells
+                }
+                // until the plugin closes it, at its exit or when the watchdog ends it
+                stdout = readAll(p.getInputStream());
+                p.waitFor();
+            } finally {
+                kill.cancel(false);
             }
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                throw new CniException(CniException.TRY_AGAIN_LATER, "plugin '" + type + "' did not finish within " + timeout.toSeconds() + "s");
+            if (overran.get()) {
+                throw new CniException(CniException.TRY_AGAIN_LATER, "plugin '" + type + "' did not finish within " + seconds(timeout));
             }
-            byte[] stdout = out.join();
             if (p.exitValue() == 0) {
                 return stdout;
             }
-            throw failure(type, p.exitValue(), stdout, err.join());
+            throw failure(type, p.exitValue(), stdout, head(stderr));
         } catch (IOException e) {
             throw new CniException(CniException.IO_FAILURE, "cannot run plugin '" + type + "': " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CniException(CniException.TRY_AGAIN_LATER, "interrupted while running plugin '" + type + "'");
+        } finally {
+            try {
+                Files.deleteIfExists(stderr);
+            } catch (IOException e) {
+                // the next run's tmpdir is the container's own; nothing else to do
+            }
+        }
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+
+    /** The start of a plugin's stderr, as much as an error message carries. */
+    private static byte[] head(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return in.readNBytes(STDERR_KEPT);
+        } catch (IOException e) {
+            return new byte[0];
         }
     }
 

@@ -36,14 +36,6 @@ public final class NodeDaemon implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(NodeDaemon.class);
 
-    /**
-     * Its class path within the built application (target/quarkus-app, /deployments/quarkus-app in the
-     * image): multinet's classes, the libraries, and of Quarkus' boot jars only jboss-logging (a shell
-     * glob: the others include a JDK LoggerFinder that would take over the JDK's own logging). The JVM
-     * loads from them only what a node uses.
-     */
-    public static final List<String> CLASSPATH = List.of("app/*", "lib/main/*", "lib/boot/org.jboss.logging.jboss-logging-*.jar");
-
     private final NodeSettings settings;
     private final KubeApi api;
     private final NodeReadiness readiness = new NodeReadiness();
@@ -105,7 +97,7 @@ public final class NodeDaemon implements AutoCloseable {
         reporter = new NodeStateReporter(api, nodeName, host, settings.attachmentsReportInterval());
         deleted = new DeletedNetworks(host, settings.ipamDataDir());
         flannelRules = new FlannelRuleMirror(host);
-        server = new SocketServer(files.socketPath(), 16, new CniEndpoint(delegator, readiness)::serve);
+        server = new SocketServer(files.socketPath(), settings.cniWorkers(), new CniEndpoint(delegator, readiness)::serve);
         http = new NodeHttp(settings.httpHost(), settings.httpPort(), readiness, metrics);
         scheduler = Executors.newSingleThreadScheduledExecutor(io.multinet.Threads.daemon("node-refresh"));
         scheduler.scheduleWithFixedDelay(() -> safely("node refresh", this::refresh), 0, settings.refreshInterval().toMillis(),

@@ -37,6 +37,7 @@ public final class NodeSettings {
         DEFAULTS.put("global-namespaces", null);
         DEFAULTS.put("pod-wait", "5s");
         DEFAULTS.put("plugin-timeout", "60s");
+        DEFAULTS.put("cni-workers", "16");
         DEFAULTS.put("shim-timeout-seconds", "120");
         DEFAULTS.put("refresh-interval", "2s");
         DEFAULTS.put("attachments-report-interval", "30s");
@@ -59,6 +60,7 @@ public final class NodeSettings {
         for (String i : List.of("shim-timeout-seconds", "http-port")) {
             integer(i);
         }
+        cniWorkers();
         bool("namespace-isolation");
     }
 
@@ -217,6 +219,18 @@ public final class NodeSettings {
     /** Bound of one delegate plugin call. */
     public Duration pluginTimeout() {
         return duration("plugin-timeout");
+    }
+
+    /**
+     * CNI requests served at once. The rest wait their turn (a herd after a reboot queues instead of
+     * growing the daemon's memory), so this bounds the daemon's threads and work in flight.
+     */
+    public int cniWorkers() {
+        int n = integer("cni-workers");
+        if (n < 1) {
+            throw new IllegalArgumentException(PREFIX + "cni-workers (env " + env(PREFIX + "cni-workers") + "): '" + n + "' must be at least 1");
+        }
+        return n;
     }
 
     /** How long the shim waits for an answer; written into the CNI config it reads. */

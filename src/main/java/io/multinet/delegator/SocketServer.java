@@ -44,12 +44,29 @@ public class SocketServer implements AutoCloseable {
 
     private final Path path;
     private final ServerSocketChannel server;
+    /**
+     * Connections taken in and not yet answered, at most: the workers' and those waiting for one (and
+     * the one the acceptor holds until there is room). A herd beyond it (a node rebooted with hundreds of pods) waits in the socket's listen backlog and
+     * then in the shims' connect, not in this heap (issue 20: Multus' daemon grows with concurrent
+     * requests until it is OOM-killed).
+     */
+    static final int MAX_ACCEPTED = 512;
+
     private final ExecutorService workers;
+    private final int maxAccepted;
+    private final java.util.concurrent.Semaphore accepted;
     private final Thread acceptor;
     private volatile boolean running = true;
 
+    /** @param threads requests served at once (the rest wait, see {@link #MAX_ACCEPTED}) */
     public SocketServer(Path path, int threads, Function<Request, Response> handler) throws IOException {
+        this(path, threads, MAX_ACCEPTED, handler);
+    }
+
+    SocketServer(Path path, int threads, int maxAccepted, Function<Request, Response> handler) throws IOException {
         this.path = path;
+        this.maxAccepted = maxAccepted;
+        this.accepted = new java.util.concurrent.Semaphore(maxAccepted);
         Files.createDirectories(path.getParent());
         Files.setPosixFilePermissions(path.getParent(), PosixFilePermissions.fromString("rwx------"));
         Files.deleteIfExists(path);
@@ -66,16 +83,49 @@ public class SocketServer implements AutoCloseable {
         return path;
     }
 
+    /** Connections accepted and not yet answered. */
+    int accepted() {
+        return maxAccepted - accepted.availablePermits();
+    }
+
     private void accept(Function<Request, Response> handler) {
         while (running) {
+            SocketChannel ch;
             try {
-                SocketChannel ch = server.accept();
-                workers.execute(() -> serve(ch, handler));
+                ch = server.accept();
             } catch (IOException e) {
                 if (running) {
                     LOG.warnf("accept on %s failed: %s", path, e.getMessage());
                 }
+                continue;
             }
+            try {
+                // with the bound reached, this one waits here and the next ones in the listen backlog
+                accepted.acquire();
+            } catch (InterruptedException e) {
+                close(ch);
+                return;
+            }
+            try {
+                workers.execute(() -> {
+                    try {
+                        serve(ch, handler);
+                    } finally {
+                        accepted.release();
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                accepted.release();
+                close(ch); // the server is closing: the shim sees the connection end and reports it
+            }
+        }
+    }
+
+    private static void close(SocketChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // nothing more to tell the client
         }
     }
 

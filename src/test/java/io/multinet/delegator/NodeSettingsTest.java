@@ -38,6 +38,9 @@ class NodeSettingsTest {
                 .hasMessage("multinet.node.pod-wait (env MULTINET_NODE_POD_WAIT): 'five seconds' is not a duration (e.g. 200ms, 5s, 2m, 1h or PT5S)");
         assertThatThrownBy(() -> NodeSettings.of(Map.of("multinet.node.http-port", "92x0")))
                 .hasMessage("multinet.node.http-port (env MULTINET_NODE_HTTP_PORT): '92x0' is not a whole number");
+        assertThatThrownBy(() -> NodeSettings.of(Map.of("multinet.node.cni-workers", "0")))
+                .hasMessage("multinet.node.cni-workers (env MULTINET_NODE_CNI_WORKERS): '0' must be at least 1");
+        assertThat(NodeSettings.of(Map.of("multinet.node.cni-workers", " 4 ")).cniWorkers()).isEqualTo(4);
         assertThatThrownBy(() -> NodeSettings.of(Map.of("multinet.node.namespace-isolation", "yes")))
                 .hasMessage("multinet.node.namespace-isolation (env MULTINET_NODE_NAMESPACE_ISOLATION): 'yes' is neither true nor false");
         assertThatThrownBy(() -> NodeLogging.level("LOUD")).hasMessageContaining("multinet.node.log-level").hasMessageContaining("'LOUD'");

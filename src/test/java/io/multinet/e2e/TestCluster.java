@@ -226,10 +226,27 @@ public final class TestCluster {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
-        try (var s = Files.walk(dir)) {
-            return s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().equals("lock")
-                    && !p.getFileName().toString().startsWith("last_reserved_ip")).toList();
-        }
+        // walked while pods' DELs still remove files: one that goes away between listing and looking is not there
+        List<Path> out = new java.util.ArrayList<>();
+        Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path p, java.nio.file.attribute.BasicFileAttributes attrs) {
+                String name = p.getFileName().toString();
+                if (attrs.isRegularFile() && !name.equals("lock") && !name.startsWith("last_reserved_ip")) {
+                    out.add(p);
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path p, IOException e) throws IOException {
+                if (e instanceof java.nio.file.NoSuchFileException) {
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+        });
+        return out;
     }
 
     /** A DaemonSet's pods Ready on every node; false while it does not exist yet. */

@@ -59,7 +59,7 @@ public final class AppProcess {
     public static List<String> nodeMain(Path project) {
         Path app = project.resolve("target/quarkus-app");
         List<String> cp = new ArrayList<>();
-        for (String entry : io.multinet.delegator.NodeDaemon.CLASSPATH) {
+        for (String entry : io.multinet.delegator.NodeClasspath.ENTRIES) {
             Path p = app.resolve(entry);
             if (entry.endsWith("/*")) {
                 cp.add(p.toString()); // java expands dir/* itself
@@ -67,7 +67,11 @@ public final class AppProcess {
             }
             // a glob, as the image's shell expands it
             try (var found = Files.newDirectoryStream(p.getParent(), p.getFileName().toString())) {
+                int before = cp.size();
                 found.forEach(f -> cp.add(f.toString()));
+                if (cp.size() == before) {
+                    throw new IllegalStateException("no jar in " + app + " matches the node's class path entry " + entry);
+                }
             } catch (IOException e) {
                 throw new IllegalStateException("cannot list " + p.getParent() + ": " + e.getMessage(), e);
             }

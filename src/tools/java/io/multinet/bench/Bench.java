@@ -73,10 +73,19 @@ public final class Bench implements AutoCloseable {
         int pods = args.length > 1 ? Integer.parseInt(args[1]) : 200;
         try (Bench b = new Bench(System.out, Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath())) {
             b.setUp();
-            b.latency(pods);
-            b.nativeHop(500);
-            long rssStart = b.rssKb();
-            b.throughput(pods);
+            long rssStart;
+            // BENCH_FOOTPRINT=1: the daemon's memory alone (its figures as in a full run), for trying JVM flags (DAEMON_JVM_EXTRA)
+            if ("1".equals(System.getenv("BENCH_FOOTPRINT"))) {
+                rssStart = b.rssKb();
+                for (int concurrency : new int[] { 1, 4, 16 }) {
+                    b.pass(pods, concurrency, true);
+                }
+            } else {
+                b.latency(pods);
+                b.nativeHop(500);
+                rssStart = b.rssKb();
+                b.throughput(pods);
+            }
             long rssAfter = b.rssKb();
             b.herd(pods);
             b.row("Daemon RSS after start / after throughput (JVM flags of the DaemonSet)", rssStart / 1024 + " MiB", rssAfter / 1024 + " MiB", "goal <= 64 MiB");
@@ -338,7 +347,7 @@ public final class Bench implements AutoCloseable {
         long peak = io.multinet.testing.AppProcess.peakRssKb(daemon);
         row("thundering herd: " + pods + " ADDs at once, then their DELs (all attached, 0 errors)",
                 "peak RSS " + peak / 1024 + " MiB", "RSS before " + before / 1024 + " MiB; DaemonSet limit " + io.multinet.operator.DelegatorDaemonSet.MEMORY_LIMIT,
-                String.format("%.1f pods/s; the socket serves 16 at a time, the rest wait in its queue", rate));
+                String.format("%.1f pods/s; the daemon serves %s at a time, the rest wait", rate, io.multinet.delegator.NodeSettings.of(Map.of()).cniWorkers()));
         if (!daemon.isAlive()) {
             throw new IllegalStateException("the daemon died in the herd");
         }

@@ -1,0 +1,40 @@
+package io.multinet.delegator;
+
+import java.util.List;
+
+/**
+ * The node daemon's class path within the built application (target/quarkus-app,
+ * /deployments/quarkus-app in the image), as shell globs: multinet's classes and the nine
+ * libraries a node uses, not the application's 170-odd jars. The JVM opens every jar of a class path
+ * that it searches, keeping each one's central directory in memory, so a listed jar costs memory
+ * whether or not a class comes from it (docs/benchmarks.md, issue 20). Of Quarkus' boot jars only
+ * jboss-logging: the others bring a JDK LoggerFinder that would take over the JDK's own logging.
+ *
+ * <p>A library the node starts to use must be added here: `NodeDaemonIT` starts the daemon on this
+ * class path and the end-to-end tier runs the image built from it. `main` prints it for the image's
+ * build (e2e/cluster/images/build.sh); this class loads nothing else, so it runs on the
+ * application's own jar alone.
+ */
+public final class NodeClasspath {
+
+    public static final List<String> ENTRIES = List.of("app/*",
+            "lib/main/com.fasterxml.jackson.core.jackson-core-*.jar",
+            "lib/main/com.fasterxml.jackson.core.jackson-databind-*.jar",
+            "lib/main/com.fasterxml.jackson.core.jackson-annotations-*.jar",
+            // MultiNetwork and the NAD are fabric8 CustomResources: their base classes and annotations
+            "lib/main/io.fabric8.kubernetes-model-core-*.jar",
+            "lib/main/io.fabric8.kubernetes-model-common-*.jar",
+            "lib/main/io.fabric8.generator-annotations-*.jar",
+            "lib/main/io.fabric8.kubernetes-client-api-*.jar",
+            // the fabric8 model logs through SLF4J's API; with no provider on the path it logs nothing
+            "lib/main/org.slf4j.slf4j-api-*.jar",
+            "lib/boot/org.jboss.logging.jboss-logging-*.jar");
+
+    private NodeClasspath() {
+    }
+
+    /** Prints the entries, one per line. */
+    public static void main(String[] args) {
+        ENTRIES.forEach(System.out::println);
+    }
+}
