@@ -190,7 +190,9 @@ public final class MultusBench {
         }
         sampler.shutdownNow();
         if (pid != null) {
-            r.cpuMs = cpuMs(pid) - cpu0;
+            // a daemon that was killed and restarted meanwhile (Multus thick at concurrency 32) has no comparable CPU time;
+            // its RSS maximum is that of its first life, until the kill
+            r.cpuMs = pid.equals(livePid(daemon.cmdline)) ? cpuMs(pid) - cpu0 : -1;
             r.rssMaxKb = rssMax.get();
         }
         if (daemon.serviceAccount != null) {
@@ -199,8 +201,9 @@ public final class MultusBench {
             r.apiByKind = kinds;
             r.apiPerPod = kinds.values().stream().mapToInt(Integer::intValue).sum() / (double) started;
         }
-        if (pid != null) {
-            AppProcess.resetPeakRss(daemonPid(daemon.cmdline));
+        Long herdPid = pid == null ? null : livePid(daemon.cmdline);
+        if (herdPid != null) {
+            AppProcess.resetPeakRss(herdPid);
         }
         long t0 = System.nanoTime();
         createAtOnce("herd", herd, networks);
@@ -227,9 +230,8 @@ public final class MultusBench {
             r.herdAttached = (int) k8s.pods().inNamespace(PODS).withLabel("bench", "multus").list().getItems().stream()
                     .filter(p -> TestCluster.ready(p) && interfaces(p) == wantInterfaces).count();
         }
-        if (daemon.cmdline != null) {
-            Long now = daemonPid(daemon.cmdline);
-            r.herdPeakKb = now != null ? AppProcess.peakRssKb(now) : -1;
+        if (herdPid != null && herdPid.equals(livePid(daemon.cmdline))) {
+            r.herdPeakKb = AppProcess.peakRssKb(herdPid); // of a daemon killed meanwhile there is no peak to read: "-"
         }
         r.restarts = daemon.podSelector == null ? 0 : restarts(daemon) - restarts0;
         System.out.printf("  herd of %d: %d Ready and attached after %.1f s, daemon peak RSS %s, daemon restarts %d%n", herd, r.herdAttached, r.herdNs / 1e9,
@@ -453,6 +455,15 @@ public final class MultusBench {
     }
 
     /** utime + stime of a process, in ms (clock ticks of 10 ms). */
+    /** The daemon's process now, or null while there is none (killed, not yet restarted). */
+    static Long livePid(String cmdline) throws IOException {
+        try {
+            return daemonPid(cmdline);
+        } catch (IllegalStateException none) {
+            return null;
+        }
+    }
+
     static long cpuMs(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
