@@ -87,6 +87,7 @@ public final class Bench implements AutoCloseable {
                 b.throughput(pods);
             }
             long rssAfter = b.rssKb();
+            b.out.println("daemon after the throughput runs: " + b.threadsAndJars());
             b.herd(pods);
             b.row("Daemon RSS after start / after throughput (JVM flags of the DaemonSet)", rssStart / 1024 + " MiB", rssAfter / 1024 + " MiB", "goal <= 64 MiB");
             b.nativeMemory(pods);
@@ -415,6 +416,23 @@ public final class Bench implements AutoCloseable {
     }
 
     // ---- helpers -----------------------------------------------------------------------------------
+
+    /** Its threads and the jars it holds open, from /proc. */
+    String threadsAndJars() throws IOException {
+        long threads = Files.readAllLines(Path.of("/proc/" + daemon.pid() + "/status")).stream().filter(l -> l.startsWith("Threads:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(-1);
+        long jars;
+        try (var fds = Files.list(Path.of("/proc/" + daemon.pid() + "/fd"))) {
+            jars = fds.filter(f -> {
+                try {
+                    return Files.readSymbolicLink(f).toString().endsWith(".jar");
+                } catch (IOException gone) {
+                    return false;
+                }
+            }).count();
+        }
+        return threads + " threads, " + jars + " jars open";
+    }
 
     long rssKb() {
         return io.multinet.testing.AppProcess.rssKb(daemon);
