@@ -36,12 +36,12 @@ public final class DelegatorDaemonSet {
     public static final String JVM_OPTIONS = "-XX:+UseSerialGC -Xms8m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -Xss512k"
             + " -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=32m -XX:+UseContainerSupport";
     /**
-     * Memory of the node daemon (docs/benchmarks.md, `make bench`): 95 MiB RSS after the throughput
-     * runs, 99 MiB at the peak of a 200-pod herd. The request is that steady state plus 15 %; the limit
-     * covers the heap grown to its -Xmx (the RSS less the 23 MiB of heap committed then, plus 64 MiB:
-     * 136 MiB) plus 15 %, so only a leak reaches it.
+     * Memory of the node daemon (docs/benchmarks.md, `make bench`): 85 MiB RSS after the throughput
+     * runs and at the peak of a 200-pod herd. The request is that steady state plus 15 %; the limit
+     * covers the heap grown to its -Xmx (the RSS less the 14 MiB of heap committed then, plus 64 MiB:
+     * 135 MiB) plus 15 %, so only a leak reaches it.
      */
-    public static final String MEMORY_REQUEST = "112Mi";
+    public static final String MEMORY_REQUEST = "98Mi";
     public static final String MEMORY_LIMIT = "160Mi";
     /** glibc keeps an arena per thread that allocates; two are plenty for the daemon and cap that memory. */
     public static final String MALLOC_ARENA_MAX = "2";
