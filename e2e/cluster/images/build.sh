@@ -114,22 +114,13 @@ cp -a "$app" "$r/deployments/quarkus-app"
 install -m 755 "$REPO_DIR/target/multinet" "$r/deployments/multinet"
 # What the Quarkus base image's run-java script does with the Deployment's environment. The node role
 # (MULTINET_ROLE=node: the delegator DaemonSet) is a main class of its own in the same application, on
-# the jars a node uses alone (io.multinet.delegator.NodeClasspath; its globs are expanded here, once):
+# the jars a node uses alone (io.multinet.delegator.NodeClasspath, its globs expanded once, here):
 # a node loads none of Quarkus.
-node_entries=$(java -cp "$app/app/*" io.multinet.delegator.NodeClasspath)
-node_cp=
-while read -r entry; do
-  case $entry in
-    */\*) node_cp="$node_cp:/deployments/quarkus-app/$entry" ;;
-    *) jar=$(cd "$app" && ls $entry 2>/dev/null | head -1)
-       [ -n "$jar" ] || die "no jar in $app matches the node's class path entry $entry"
-       node_cp="$node_cp:/deployments/quarkus-app/$jar" ;;
-  esac
-done <<< "$node_entries"
+node_cp=$(java -cp "$app/app/*" io.multinet.delegator.NodeClasspath "$app" /deployments/quarkus-app)
 cat > "$r/deployments/run-java.sh" <<EOF
 #!/bin/sh
 if [ "\$MULTINET_ROLE" = node ]; then
-  exec /opt/jre/bin/java \$JAVA_OPTS \$JAVA_OPTS_APPEND -cp '${node_cp#:}' io.multinet.delegator.NodeDaemon "\$@"
+  exec /opt/jre/bin/java \$JAVA_OPTS \$JAVA_OPTS_APPEND -cp '$node_cp' io.multinet.delegator.NodeDaemon "\$@"
 fi
 exec /opt/jre/bin/java \$JAVA_OPTS \$JAVA_OPTS_APPEND -jar /deployments/quarkus-app/quarkus-run.jar "\$@"
 EOF

@@ -26,6 +26,11 @@ public class ExecPluginRunner implements PluginRunner {
             .newSingleThreadScheduledExecutor(io.multinet.Threads.daemon("plugin-watchdog"));
     /** What a plugin's stderr adds to an error message at most. */
     private static final int STDERR_KEPT = 4096;
+    /**
+     * A plugin's stderr file: this process' own name and a count, not Files.createTempFile, which seeds
+     * a SecureRandom (hundreds of classes) for a name.
+     */
+    private static final String STDERR_PREFIX = "multinet-plugin-" + ProcessHandle.current().pid() + "-";
     private static final java.util.concurrent.atomic.AtomicLong EXECS = new java.util.concurrent.atomic.AtomicLong();
     private final List<String> dirs;
     private final Duration timeout;
@@ -101,9 +106,7 @@ public class ExecPluginRunner implements PluginRunner {
         pb.environment().putAll(env);
         pb.environment().put("CNI_PATH", String.join(":", dirs));
         pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
-        // a file of this process' own, not Files.createTempFile: that seeds a SecureRandom, hundreds of classes for a name
-        Path stderr = Path.of(System.getProperty("java.io.tmpdir"),
-                "multinet-plugin-" + ProcessHandle.current().pid() + "-" + EXECS.incrementAndGet() + ".stderr");
+        Path stderr = Path.of(System.getProperty("java.io.tmpdir"), STDERR_PREFIX + EXECS.incrementAndGet() + ".stderr");
         pb.redirectError(stderr.toFile());
         try {
             Process p = pb.start();

@@ -11,8 +11,8 @@ import java.util.List;
  * jboss-logging: the others bring a JDK LoggerFinder that would take over the JDK's own logging.
  *
  * <p>A library the node starts to use must be added here: `NodeDaemonIT` starts the daemon on this
- * class path and the end-to-end tier runs the image built from it. `main` prints it for the image's
- * build (e2e/cluster/images/build.sh); this class loads nothing else, so it runs on the
+ * class path and the end-to-end tier runs the image built from it. `main` writes it for the image's
+ * build (e2e/cluster/images/build.sh); this class uses nothing but the JDK, so it runs on the
  * application's own jar alone.
  */
 public final class NodeClasspath {
@@ -33,8 +33,36 @@ public final class NodeClasspath {
     private NodeClasspath() {
     }
 
-    /** Prints the entries, one per line. */
+    /**
+     * The class path of the application in `app`, its globs expanded (`dir/*` stays: java expands it
+     * itself), each entry under `root`: where the application will be when the daemon runs.
+     *
+     * @throws IllegalStateException for a glob that matches no jar: a daemon started without it would
+     *         fail only on the first class it needs from it
+     */
+    public static String resolve(java.nio.file.Path app, String root) {
+        List<String> cp = new java.util.ArrayList<>();
+        for (String entry : ENTRIES) {
+            if (entry.endsWith("/*")) {
+                cp.add(root + "/" + entry);
+                continue;
+            }
+            java.nio.file.Path glob = app.resolve(entry);
+            int before = cp.size();
+            try (var found = java.nio.file.Files.newDirectoryStream(glob.getParent(), glob.getFileName().toString())) {
+                found.forEach(f -> cp.add(root + "/" + app.relativize(f)));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("cannot list " + glob.getParent() + ": " + e.getMessage(), e);
+            }
+            if (cp.size() == before) {
+                throw new IllegalStateException("no jar in " + app + " matches the node's class path entry " + entry);
+            }
+        }
+        return String.join(":", cp);
+    }
+
+    /** Prints {@link #resolve} of args[0] (the built application) under args[1] (its place in the image). */
     public static void main(String[] args) {
-        ENTRIES.forEach(System.out::println);
+        System.out.println(resolve(java.nio.file.Path.of(args[0]), args[1]));
     }
 }

@@ -34,13 +34,8 @@ class ExecPluginRunnerTest {
     }
 
     @AfterEach
-    void clean() throws IOException {
-        try (var files = Files.list(bin)) {
-            for (Path p : files.toList()) {
-                Files.delete(p);
-            }
-        }
-        Files.delete(bin);
+    void clean() {
+        io.multinet.testing.EtcdServer.deleteTree(bin);
     }
 
     void plugin(String name, String script) throws IOException {

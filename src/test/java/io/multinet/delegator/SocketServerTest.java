@@ -34,9 +34,7 @@ class SocketServerTest {
             server.close();
         }
         if (dir != null) {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            io.multinet.testing.EtcdServer.deleteTree(dir);
         }
     }
 

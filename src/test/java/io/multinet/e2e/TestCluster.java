@@ -119,9 +119,14 @@ public final class TestCluster {
     }
 
     public static Result kubectlAs(Path kubeconfig, String... args) {
+        return kubectlAs(kubeconfig, Duration.ofMinutes(2), args);
+    }
+
+    /** kubectl that may take this long (a --wait longer than the usual two minutes). */
+    public static Result kubectlAs(Path kubeconfig, Duration timeout, String... args) {
         List<String> cmd = new ArrayList<>(List.of(required("MULTINET_E2E_KUBECTL"), "--kubeconfig", kubeconfig.toString()));
         cmd.addAll(List.of(args));
-        return exec(new ProcessBuilder(cmd), null, Duration.ofMinutes(2));
+        return exec(new ProcessBuilder(cmd), null, timeout);
     }
 
     /**

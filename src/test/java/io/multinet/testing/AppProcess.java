@@ -58,25 +58,7 @@ public final class AppProcess {
     /** The java arguments after the JVM's options that start the node role from target/quarkus-app. */
     public static List<String> nodeMain(Path project) {
         Path app = project.resolve("target/quarkus-app");
-        List<String> cp = new ArrayList<>();
-        for (String entry : io.multinet.delegator.NodeClasspath.ENTRIES) {
-            Path p = app.resolve(entry);
-            if (entry.endsWith("/*")) {
-                cp.add(p.toString()); // java expands dir/* itself
-                continue;
-            }
-            // a glob, as the image's shell expands it
-            try (var found = Files.newDirectoryStream(p.getParent(), p.getFileName().toString())) {
-                int before = cp.size();
-                found.forEach(f -> cp.add(f.toString()));
-                if (cp.size() == before) {
-                    throw new IllegalStateException("no jar in " + app + " matches the node's class path entry " + entry);
-                }
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot list " + p.getParent() + ": " + e.getMessage(), e);
-            }
-        }
-        return List.of("-cp", String.join(":", cp), io.multinet.delegator.NodeDaemon.class.getName());
+        return List.of("-cp", io.multinet.delegator.NodeClasspath.resolve(app, app.toString()), io.multinet.delegator.NodeDaemon.class.getName());
     }
 
     /**
@@ -135,6 +117,11 @@ public final class AppProcess {
         } catch (IOException e) {
             throw new IllegalStateException("cannot reset the peak RSS of " + pid + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Threads of a process now. */
+    public static long threads(long pid) {
+        return statusKb(pid, "Threads"); // a count, not KiB: the field's number all the same
     }
 
     private static long statusKb(long pid, String field) {

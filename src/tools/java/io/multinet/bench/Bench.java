@@ -419,8 +419,7 @@ public final class Bench implements AutoCloseable {
 
     /** Its threads and the jars it holds open, from /proc. */
     String threadsAndJars() throws IOException {
-        long threads = Files.readAllLines(Path.of("/proc/" + daemon.pid() + "/status")).stream().filter(l -> l.startsWith("Threads:"))
-                .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(-1);
+        long threads = io.multinet.testing.AppProcess.threads(daemon.pid());
         long jars;
         try (var fds = Files.list(Path.of("/proc/" + daemon.pid() + "/fd"))) {
             jars = fds.filter(f -> {

@@ -297,9 +297,8 @@ public final class MultusBench {
      * by force, and what their sandboxes leave is counted by the caller.
      */
     void deletePods() {
-        List<String> delete = List.of(System.getenv("MULTINET_E2E_KUBECTL"), "--kubeconfig", TestCluster.kubeconfig().toString(), "delete", "pod",
-                "-n", PODS, "-l", "bench=multus", "--wait=true", "--timeout=300s");
-        if (TestCluster.exec(new ProcessBuilder(delete), null, Duration.ofMinutes(6)).exit() != 0) {
+        if (TestCluster.kubectlAs(TestCluster.kubeconfig(), Duration.ofMinutes(6), "delete", "pod", "-n", PODS, "-l", "bench=multus", "--wait=true",
+                "--timeout=300s").exit() != 0) {
             System.out.println("  pods still there after 5 minutes: deleted by force");
             TestCluster.kubectlAs(TestCluster.kubeconfig(), "delete", "pod", "-n", PODS, "-l", "bench=multus", "--grace-period=0", "--force", "--wait=false");
         }
