@@ -104,6 +104,12 @@ public final class NodeDaemon implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(() -> safely("garbage collection", delegator::collectGarbage), settings.gcInterval().toMillis(),
                 settings.gcInterval().toMillis(), TimeUnit.MILLISECONDS);
+        if (!settings.idleReclaim().isZero()) {
+            IdleReclaim reclaim = IdleReclaim.of(settings.idleReclaim(), server);
+            // checked several times per quiet spell, so a short burst between two checks is still seen
+            long every = Math.max(100, Math.min(5_000, settings.idleReclaim().toMillis() / 4));
+            scheduler.scheduleWithFixedDelay(() -> safely("idle reclaim", reclaim::check), every, every, TimeUnit.MILLISECONDS);
+        }
         LOG.infof("node %s: serving CNI on %s, health and metrics on %s:%d", nodeName, files.socketPath(), settings.httpHost(), http.port());
     }
 

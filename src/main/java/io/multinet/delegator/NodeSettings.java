@@ -42,6 +42,7 @@ public final class NodeSettings {
         DEFAULTS.put("refresh-interval", "2s");
         DEFAULTS.put("attachments-report-interval", "30s");
         DEFAULTS.put("gc-interval", "60s");
+        DEFAULTS.put("idle-reclaim", "30s");
         DEFAULTS.put("plugin-netns", null);
         DEFAULTS.put("http-host", "0.0.0.0");
         DEFAULTS.put("http-port", "9250");
@@ -54,7 +55,7 @@ public final class NodeSettings {
     private NodeSettings(UnaryOperator<String> source) {
         this.source = source;
         DEFAULTS.keySet().forEach(this::get); // every value checked at start, not at first use
-        for (String d : List.of("pod-wait", "plugin-timeout", "refresh-interval", "attachments-report-interval", "gc-interval")) {
+        for (String d : List.of("pod-wait", "plugin-timeout", "refresh-interval", "attachments-report-interval", "gc-interval", "idle-reclaim")) {
             duration(d);
         }
         for (String i : List.of("shim-timeout-seconds", "http-port")) {
@@ -258,6 +259,14 @@ public final class NodeSettings {
      */
     public Duration gcInterval() {
         return duration("gc-interval");
+    }
+
+    /**
+     * How long the daemon is quiet (no CNI request in it) before it gives a burst's heap back to the
+     * node (IdleReclaim); 0 never does.
+     */
+    public Duration idleReclaim() {
+        return duration("idle-reclaim");
     }
 
     /**

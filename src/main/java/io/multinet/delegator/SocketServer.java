@@ -17,7 +17,6 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Function;
 
 import org.jboss.logging.Logger;
@@ -51,19 +50,26 @@ public class SocketServer implements AutoCloseable {
      * requests until it is OOM-killed).
      */
     static final int MAX_ACCEPTED = 512;
+    /**
+     * A worker idle this long ends: between bursts a node keeps no CNI threads (each costs its stack),
+     * and the next burst starts them again in microseconds, next to a plugin exec's milliseconds.
+     */
+    static final java.time.Duration WORKER_IDLE = java.time.Duration.ofSeconds(30);
 
     private final ExecutorService workers;
     private final int maxAccepted;
     private final java.util.concurrent.Semaphore accepted;
     private final Thread acceptor;
     private volatile boolean running = true;
+    /** System.nanoTime() when the last connection was answered, or when the server started. */
+    private volatile long lastAnswered = System.nanoTime();
 
     /** @param threads requests served at once (the rest wait, see {@link #MAX_ACCEPTED}) */
     public SocketServer(Path path, int threads, Function<Request, Response> handler) throws IOException {
-        this(path, threads, MAX_ACCEPTED, handler);
+        this(path, threads, MAX_ACCEPTED, WORKER_IDLE, handler);
     }
 
-    SocketServer(Path path, int threads, int maxAccepted, Function<Request, Response> handler) throws IOException {
+    SocketServer(Path path, int threads, int maxAccepted, java.time.Duration workerIdle, Function<Request, Response> handler) throws IOException {
         this.path = path;
         this.maxAccepted = maxAccepted;
         this.accepted = new java.util.concurrent.Semaphore(maxAccepted);
@@ -73,7 +79,10 @@ public class SocketServer implements AutoCloseable {
         this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(path));
         Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-        this.workers = Executors.newFixedThreadPool(threads, io.multinet.Threads.daemon("cni-worker"));
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(threads, threads, workerIdle.toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), io.multinet.Threads.daemon("cni-worker"));
+        pool.allowCoreThreadTimeOut(true);
+        this.workers = pool;
         this.acceptor = new Thread(() -> accept(handler), "cni-socket");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -86,6 +95,19 @@ public class SocketServer implements AutoCloseable {
     /** Connections accepted and not yet answered. */
     int accepted() {
         return maxAccepted - accepted.availablePermits();
+    }
+
+    /** Worker threads alive now (they end after {@link #WORKER_IDLE} without work). */
+    int workerThreads() {
+        return ((java.util.concurrent.ThreadPoolExecutor) workers).getPoolSize();
+    }
+
+    /**
+     * How long no connection has been in the daemon (System.nanoTime() units), as of now; 0 while one
+     * is being served or waits.
+     */
+    public long quietNanos(long now) {
+        return accepted() > 0 ? 0 : Math.max(0, now - lastAnswered);
     }
 
     private void accept(Function<Request, Response> handler) {
@@ -111,6 +133,7 @@ public class SocketServer implements AutoCloseable {
                     try {
                         serve(ch, handler);
                     } finally {
+                        lastAnswered = System.nanoTime(); // before the release: quiet is never seen before it is true
                         accepted.release();
                     }
                 });

@@ -33,7 +33,7 @@ public final class DelegatorDaemonSet {
      * code cache. The node daemon's hot path is plugin execs and small JSON documents; C2 bought no
      * latency there and cost about 35 MiB.
      */
-    public static final String JVM_OPTIONS = "-XX:+UseSerialGC -Xms8m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -Xss512k"
+    public static final String JVM_OPTIONS = "-XX:+UseSerialGC -Xms8m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Xss512k"
             + " -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:ReservedCodeCacheSize=32m -XX:+UseContainerSupport";
     /**
      * Memory of the node daemon (docs/benchmarks.md, `make bench`): 85 MiB RSS after the throughput

@@ -21,6 +21,8 @@ class NodeSettingsTest {
         assertThat(d.httpPort()).isEqualTo(9250);
         assertThat(d.globalNamespaces()).isEmpty();
         assertThat(d.primaryConfig()).isEmpty();
+        assertThat(d.idleReclaim()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(NodeSettings.of(Map.of("multinet.node.idle-reclaim", "0")).idleReclaim()).as("0 turns it off").isZero();
 
         NodeSettings s = NodeSettings.of(Map.of("multinet.node.refresh-interval", "200ms", "multinet.node.gc-interval", "PT2M",
                 "multinet.node.pod-wait", "3", "multinet.node.global-namespaces", "shared, infra ,", "multinet.node.namespace-isolation", "TRUE"));
@@ -36,6 +38,8 @@ class NodeSettingsTest {
     void aValueItCannotReadStopsTheStartAndNamesTheSettingAndItsVariable() {
         assertThatThrownBy(() -> NodeSettings.of(Map.of("multinet.node.pod-wait", "five seconds")))
                 .hasMessage("multinet.node.pod-wait (env MULTINET_NODE_POD_WAIT): 'five seconds' is not a duration (e.g. 200ms, 5s, 2m, 1h or PT5S)");
+        assertThatThrownBy(() -> NodeSettings.of(Map.of("multinet.node.idle-reclaim", "-5s")))
+                .hasMessage("multinet.node.idle-reclaim (env MULTINET_NODE_IDLE_RECLAIM): '-5s' is not a duration (e.g. 200ms, 5s, 2m, 1h or PT5S)");
         assertThatThrownBy(() -> NodeSettings.of(Map.of("multinet.node.http-port", "92x0")))
                 .hasMessage("multinet.node.http-port (env MULTINET_NODE_HTTP_PORT): '92x0' is not a whole number");
         assertThatThrownBy(() -> NodeSettings.of(Map.of("multinet.node.cni-workers", "0")))

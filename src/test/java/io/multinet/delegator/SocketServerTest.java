@@ -44,7 +44,7 @@ class SocketServerTest {
         AtomicInteger inHandler = new AtomicInteger();
         AtomicInteger mostAtOnce = new AtomicInteger();
         dir = Files.createTempDirectory("multinet-socket");
-        server = new SocketServer(dir.resolve("s/cni.sock"), 2, 3, req -> {
+        server = new SocketServer(dir.resolve("s/cni.sock"), 2, 3, SocketServer.WORKER_IDLE, req -> {
             mostAtOnce.accumulateAndGet(inHandler.incrementAndGet(), Math::max);
             try {
                 release.await(60, TimeUnit.SECONDS);
@@ -81,6 +81,40 @@ class SocketServerTest {
         eventually("nothing left accepted", () -> server.accepted() == 0);
         assertThat(Files.getPosixFilePermissions(server.path())).as("root only")
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    }
+
+    @Test
+    void idleWorkersEndAndTheQuietSpellIsSeen() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch inHandler = new CountDownLatch(1);
+        dir = Files.createTempDirectory("multinet-socket");
+        server = new SocketServer(dir.resolve("s/cni.sock"), 4, 8, java.time.Duration.ofMillis(200), req -> {
+            if (new String(req.body(), StandardCharsets.UTF_8).equals("slow")) {
+                inHandler.countDown();
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return SocketServer.Response.text(200, "ok");
+        });
+        assertThat(server.workerThreads()).as("no worker before the first request").isZero();
+        for (int i = 0; i < 3; i++) {
+            assertThat(call(server.path(), "POST /cni HTTP/1.1\r\nContent-Length: 4\r\n\r\nfast")).startsWith("HTTP/1.1 200");
+        }
+        assertThat(server.workerThreads()).isPositive();
+        eventually("idle workers ended", () -> server.workerThreads() == 0);
+        long quiet = server.quietNanos(System.nanoTime());
+        assertThat(quiet).as("quiet since the last answer").isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
+
+        CompletableFuture<String> slow = CompletableFuture.supplyAsync(() -> call(server.path(), "POST /cni HTTP/1.1\r\nContent-Length: 4\r\n\r\nslow"));
+        assertThat(inHandler.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(server.quietNanos(System.nanoTime())).as("not quiet while a request is served").isZero();
+        release.countDown();
+        assertThat(slow.get(30, TimeUnit.SECONDS)).startsWith("HTTP/1.1 200");
+        eventually("quiet again after the answer", () -> server.quietNanos(System.nanoTime()) > 0);
+        assertThat(server.quietNanos(System.nanoTime())).as("the quiet spell starts at the last answer").isLessThan(quiet + TimeUnit.SECONDS.toNanos(30));
     }
 
     static String call(Path socket, String request) {

