@@ -105,3 +105,25 @@ die() { log "ERROR: $*"; exit 1; }
 # The cache directory of one built component: build.sh points bin/<module> at the build of the
 # current pins (bin/<module>-<key>, the key a hash of go.mod, go.sum, the Go version and the flags).
 module_bin() { echo "$E2E_CACHE/bin/$1"; }
+
+# The classes the node daemon loads serving CNI, as the JVM lists them (-XX:DumpLoadedClassList):
+# NodeDaemonIT writes target/node.classlist while it runs the daemon through ADD, CHECK and DEL with
+# the real plugins. It is the training run of the node's class data archive (issue 20), which the
+# image (images/build.sh) and `make bench` dump from it. Made here when the tests have not made it for
+# the built application; prints its path.
+node_classlist() {
+  local app="$REPO_DIR/target/quarkus-app" list="$REPO_DIR/target/node.classlist" ns=multinet-classlist
+  if [ ! -s "$list" ] || [ -n "$(find "$app/app" -name '*.jar' -newer "$list")" ]; then
+    log "node class list: NodeDaemonIT in a network namespace of its own" >&2
+    ip netns del "$ns" 2>/dev/null || true
+    ip netns add "$ns" && ip netns exec "$ns" ip link set lo up
+    if ! (cd "$REPO_DIR" && ip netns exec "$ns" env MULTINET_TEST_NETNS="$ns" ${MVN:-mvn -B} -q verify -Dtest=NoSuchTest \
+        -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=NodeDaemonIT -Dfailsafe.failIfNoSpecifiedTests=false) >&2; then
+      ip netns del "$ns"
+      die "NodeDaemonIT failed: no node class list"
+    fi
+    ip netns del "$ns"
+    [ -s "$list" ] || die "NodeDaemonIT passed but wrote no $list"
+  fi
+  echo "$list"
+}

@@ -102,6 +102,7 @@ fi
 
 app="$REPO_DIR/target/quarkus-app"
 [ -f "$app/quarkus-run.jar" ] && [ -x "$REPO_DIR/target/multinet" ] || die "build multinet first (make build)"
+classlist=$(node_classlist)
 log "images: multinet from $app"
 r=$work/multinet && new_root "$r" && add_iptables "$r" && add_busybox "$r"
 copy_in "$r" /usr/sbin/ip /usr/bin/nsenter
@@ -117,10 +118,22 @@ install -m 755 "$REPO_DIR/target/multinet" "$r/deployments/multinet"
 # the jars a node uses alone (io.multinet.delegator.NodeClasspath, its globs expanded once, here):
 # a node loads none of Quarkus.
 node_cp=$(java -cp "$app/app/*" io.multinet.delegator.NodeClasspath "$app" /deployments/quarkus-app)
+# The node daemon's class data archive (issue 20): the JDK's and the application's classes it loads,
+# parsed and laid out once, here, and mapped from the file at every start instead of being built in
+# each daemon's metaspace. Dumped with the image's own JVM in the image's root, so its paths are the
+# ones the daemon runs with; the jars get the time stamps the image gives every file (mkimage: 0)
+# first, as the JVM checks them against the archive's. A daemon whose archive did not match would
+# run without one: SeedScenarioE2E checks that the daemons map it.
+find "$r/deployments/quarkus-app" -exec touch -h -d @0 {} +
+cp "$classlist" "$r/deployments/node.classlist"
+# (a /proc of its own for the dump: the loader finds the JRE's libraries through /proc/self/exe)
+unshare --mount --pid --fork --mount-proc="$r/proc" chroot "$r" /opt/jre/bin/java -Xshare:dump -XX:SharedClassListFile=/deployments/node.classlist -XX:SharedArchiveFile=/deployments/node.jsa \
+  -cp "$node_cp" > "$work/cds.log" 2>&1 || { cat "$work/cds.log" >&2; die "the node's class data archive could not be dumped"; }
+rm "$r/deployments/node.classlist"
 cat > "$r/deployments/run-java.sh" <<EOF
 #!/bin/sh
 if [ "\$MULTINET_ROLE" = node ]; then
-  exec /opt/jre/bin/java \$JAVA_OPTS \$JAVA_OPTS_APPEND -cp '$node_cp' io.multinet.delegator.NodeDaemon "\$@"
+  exec /opt/jre/bin/java -XX:SharedArchiveFile=/deployments/node.jsa \$JAVA_OPTS \$JAVA_OPTS_APPEND -cp '$node_cp' io.multinet.delegator.NodeDaemon "\$@"
 fi
 exec /opt/jre/bin/java \$JAVA_OPTS \$JAVA_OPTS_APPEND -jar /deployments/quarkus-app/quarkus-run.jar "\$@"
 EOF

@@ -83,7 +83,8 @@ public final class NodeDaemon implements AutoCloseable {
         this.version = version();
         String nodeName = settings.nodeName().orElseThrow(() -> new IllegalStateException(
                 "multinet.node.node-name (env NODE_NAME, from the downward API) is not set: it must be this node's Node object name"));
-        LOG.infof("multinet %s starting in role node on %s", version, nodeName);
+        // the VM's mode says whether class data is shared: the image's archive mapped, or not (issue 20)
+        LOG.infof("multinet %s starting in role node on %s (%s)", version, nodeName, System.getProperty("java.vm.info"));
         ExecPluginRunner.preferVfork(); // before this process execs anything
         files = new NodeCniFiles(settings);
         files.installShim();

@@ -494,6 +494,14 @@ class SeedScenarioE2E {
             pool.shutdownNow();
         }
         awaitNothingLeft(names, before);
+        // issue 20: the daemons that served them run on the image's class data archive; one whose
+        // archive did not match its JVM or jars would have started without it, silently
+        for (String node : TestCluster.nodes()) {
+            List<Long> daemons = processesOnNode(node, "MULTINET_ROLE=node");
+            assertEquals(1, daemons.size(), "the delegator on " + node + ": " + daemons);
+            assertTrue(Files.readString(Path.of("/proc/" + daemons.get(0) + "/maps")).contains("/deployments/node.jsa"),
+                    "the daemon on " + node + " maps its class data archive");
+        }
     }
 
     // ---- helpers of the faults ----------------------------------------------------------------

@@ -55,6 +55,30 @@ public final class AppProcess {
         return pb.start();
     }
 
+    /**
+     * The node's class data archive, as e2e/cluster/images/build.sh dumps it into the image, for the
+     * application in target/quarkus-app on this machine's JVM: from the class list NodeDaemonIT wrote
+     * (target/node.classlist), to `jsa`; returns the JVM option that maps it.
+     */
+    public static String nodeArchive(Path project, Path jsa) throws IOException, InterruptedException {
+        Path classlist = project.resolve("target/node.classlist");
+        if (!Files.isRegularFile(classlist)) {
+            throw new IllegalStateException("no " + classlist + ": NodeDaemonIT writes it (bench/run runs it when it is missing)");
+        }
+        List<String> cmd = new ArrayList<>(List.of("java", "-Xshare:dump", "-XX:SharedClassListFile=" + classlist, "-XX:SharedArchiveFile=" + jsa));
+        cmd.addAll(nodeMain(project).subList(0, 2));
+        Path log = Files.createTempFile("multinet-cds", ".log");
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (p.waitFor() != 0 || !Files.isRegularFile(jsa)) {
+                throw new IllegalStateException("dumping the node's class data archive failed: " + Files.readString(log));
+            }
+        } finally {
+            Files.deleteIfExists(log);
+        }
+        return "-XX:SharedArchiveFile=" + jsa;
+    }
+
     /** The java arguments after the JVM's options that start the node role from target/quarkus-app. */
     public static List<String> nodeMain(Path project) {
         Path app = project.resolve("target/quarkus-app");

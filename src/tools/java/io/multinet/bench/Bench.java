@@ -138,6 +138,10 @@ public final class Bench implements AutoCloseable {
         netns.track(Files.createDirectories(root.resolve("var/lib/multinet/cache")));
 
         List<String> flags = new ArrayList<>(List.of(io.multinet.operator.DelegatorDaemonSet.JVM_OPTIONS.split(" ")));
+        // as the image runs it: with the node's class data archive (BENCH_NO_ARCHIVE=1: without, to compare)
+        if (!"1".equals(System.getenv("BENCH_NO_ARCHIVE"))) {
+            flags.add(0, io.multinet.testing.AppProcess.nodeArchive(project, root.resolve("node.jsa")));
+        }
         // DAEMON_JVM_EXTRA: flags to try next to the DaemonSet's
         flags.addAll(io.multinet.testing.AppProcess.extraFlags("DAEMON_JVM_EXTRA"));
         daemonFlags = flags;
@@ -145,7 +149,7 @@ public final class Bench implements AutoCloseable {
         Path conflist = root.resolve("etc/cni/net.d").resolve(NetworkNames.CNI_CONFIG_FILE);
         conflistPluginConf = root.resolve("plugin.json");
         Files.writeString(conflistPluginConf, io.multinet.testing.NodeRoot.pluginConf(conflist));
-        out.println("delegator ready (pid " + daemon.pid() + "), node namespace " + node.name() + ", JVM flags: " + io.multinet.operator.DelegatorDaemonSet.JVM_OPTIONS
+        out.println("delegator ready (pid " + daemon.pid() + "), node namespace " + node.name() + ", JVM flags: " + String.join(" ", flags)
                 + ", MALLOC_ARENA_MAX=" + io.multinet.operator.DelegatorDaemonSet.MALLOC_ARENA_MAX);
     }
 
