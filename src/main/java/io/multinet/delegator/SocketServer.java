@@ -16,7 +16,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
 
 import org.jboss.logging.Logger;
@@ -56,7 +55,7 @@ public class SocketServer implements AutoCloseable {
      */
     static final java.time.Duration WORKER_IDLE = java.time.Duration.ofSeconds(30);
 
-    private final ExecutorService workers;
+    private final java.util.concurrent.ThreadPoolExecutor workers;
     private final int maxAccepted;
     private final java.util.concurrent.Semaphore accepted;
     private final Thread acceptor;
@@ -79,10 +78,9 @@ public class SocketServer implements AutoCloseable {
         this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(path));
         Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
-        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(threads, threads, workerIdle.toMillis(),
-                java.util.concurrent.TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), io.multinet.Threads.daemon("cni-worker"));
-        pool.allowCoreThreadTimeOut(true);
-        this.workers = pool;
+        this.workers = new java.util.concurrent.ThreadPoolExecutor(threads, threads, workerIdle.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), io.multinet.Threads.daemon("cni-worker"));
+        workers.allowCoreThreadTimeOut(true);
         this.acceptor = new Thread(() -> accept(handler), "cni-socket");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -99,7 +97,7 @@ public class SocketServer implements AutoCloseable {
 
     /** Worker threads alive now (they end after {@link #WORKER_IDLE} without work). */
     int workerThreads() {
-        return ((java.util.concurrent.ThreadPoolExecutor) workers).getPoolSize();
+        return workers.getPoolSize();
     }
 
     /**
