@@ -112,17 +112,12 @@ module_bin() { echo "$E2E_CACHE/bin/$1"; }
 # image (images/build.sh) and `make bench` dump from it. Made here when the tests have not made it for
 # the built application; prints its path.
 node_classlist() {
-  local app="$REPO_DIR/target/quarkus-app" list="$REPO_DIR/target/node.classlist" ns=multinet-classlist
+  local app="$REPO_DIR/target/quarkus-app" list="$REPO_DIR/target/node.classlist"
   if [ ! -s "$list" ] || [ -n "$(find "$app/app" -name '*.jar' -newer "$list")" ]; then
-    log "node class list: NodeDaemonIT in a network namespace of its own" >&2
-    ip netns del "$ns" 2>/dev/null || true
-    ip netns add "$ns" && ip netns exec "$ns" ip link set lo up
-    if ! (cd "$REPO_DIR" && ip netns exec "$ns" env MULTINET_TEST_NETNS="$ns" ${MVN:-mvn -B} -q verify -Dtest=NoSuchTest \
-        -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=NodeDaemonIT -Dfailsafe.failIfNoSpecifiedTests=false) >&2; then
-      ip netns del "$ns"
-      die "NodeDaemonIT failed: no node class list"
-    fi
-    ip netns del "$ns"
+    log "node class list: NodeDaemonIT in a network namespace of its own"
+    # the suite's own runner (.ci/test-in-netns), with that one test selected
+    bash "$REPO_DIR/.ci/test-in-netns" multinet-classlist -q -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false \
+      -Dit.test=NodeDaemonIT -Dfailsafe.failIfNoSpecifiedTests=false >&2 || die "NodeDaemonIT failed: no node class list"
     [ -s "$list" ] || die "NodeDaemonIT passed but wrote no $list"
   fi
   echo "$list"

@@ -104,7 +104,7 @@ public class SocketServer implements AutoCloseable {
      * How long no connection has been in the daemon (System.nanoTime() units), as of now; 0 while one
      * is being served or waits.
      */
-    public long quietNanos(long now) {
+    long quietNanos(long now) {
         return accepted() > 0 ? 0 : Math.max(0, now - lastAnswered);
     }
 

@@ -69,7 +69,7 @@ class NodeDaemonIT {
         List<String> flags = new java.util.ArrayList<>(List.of(io.multinet.operator.DelegatorDaemonSet.JVM_OPTIONS.split(" ")));
         flags.add("-Xlog:class+load=info:file=" + classLog);
         // the classes a node loads serving CNI: the image's class data archive is dumped from this list
-        // (e2e/cluster/images/build.sh); written when the daemon exits
+        // (e2e/cluster/images/build.sh)
         flags.add("-XX:DumpLoadedClassList=" + Path.of("target/node.classlist").toAbsolutePath());
         daemon = io.multinet.testing.AppProcess.startNode(Path.of("").toAbsolutePath(), flags,
                 io.multinet.testing.NodeRoot.env(io.multinet.testing.NodeRoot.settings(root, NodeSim.NODE, node,
