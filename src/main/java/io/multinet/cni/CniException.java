@@ -1,7 +1,8 @@
 package io.multinet.cni;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.multinet.Json;
 
 /** A CNI error: what the runtime gets on stdout with a non-zero exit (spec 1.1, "Error"). */
 public class CniException extends RuntimeException {
@@ -44,8 +45,8 @@ public class CniException extends RuntimeException {
         return details;
     }
 
-    public ObjectNode toJson(ObjectMapper json, String cniVersion) {
-        ObjectNode n = json.createObjectNode();
+    public ObjectNode toJson(String cniVersion) {
+        ObjectNode n = io.multinet.Json.object();
         n.put("cniVersion", cniVersion);
         n.put("code", code);
         n.put("msg", getMessage());

@@ -11,12 +11,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.multinet.Json;
 
 /** Execs plugin binaries from the CNI bin dirs, as a container runtime does. */
 public class ExecPluginRunner implements PluginRunner {
 
-    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
     /**
      * Ends plugins that overrun their timeout. The thread that runs a plugin reads its stdout itself and
      * its stderr goes to a file, so an exec costs no thread of ours but this one, shared: two reader
@@ -167,7 +167,7 @@ public class ExecPluginRunner implements PluginRunner {
     /** The plugin's own CNI error when it printed one; otherwise what it wrote, for a crash. */
     static CniException failure(String type, int exit, byte[] stdout, byte[] stderr) {
         try {
-            JsonNode e = JSON.readTree(stdout);
+            JsonNode e = Json.parse(stdout);
             if (e != null && e.has("code")) {
                 String details = e.path("details").asText("");
                 return new CniException(e.get("code").asInt(), "plugin '" + type + "' failed: " + e.path("msg").asText()

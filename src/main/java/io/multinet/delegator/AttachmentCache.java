@@ -15,9 +15,9 @@ import java.util.regex.Pattern;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.multinet.Json;
 import io.multinet.cni.CniException;
 
 /**
@@ -27,7 +27,6 @@ import io.multinet.cni.CniException;
 public class AttachmentCache {
 
     private static final Logger LOG = Logger.getLogger(AttachmentCache.class);
-    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
     /** Container IDs become file names: keep them to what runtimes use. */
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,254}");
     private final Path dir;
@@ -69,19 +68,15 @@ public class AttachmentCache {
             return Optional.empty();
         }
         try {
-            return Optional.of(decode((ObjectNode) JSON.readTree(f.toFile())));
+            return Optional.of(decode((ObjectNode) Json.parse(f)));
         } catch (IOException | ClassCastException e) {
             throw new CniException(CniException.IO_FAILURE, "cache entry " + f + " is unreadable: " + e.getMessage());
         }
     }
 
     public void write(CacheEntry entry) {
-        try {
-            writeAtomically(dir.resolve(entry.containerId()), JSON.writeValueAsBytes(encode(entry)));
-            networks.put(entry.containerId(), networksOf(entry));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new CniException(CniException.IO_FAILURE, "cannot encode cache entry: " + e.getOriginalMessage());
-        }
+        writeAtomically(dir.resolve(entry.containerId()), Json.bytes(encode(entry)));
+        networks.put(entry.containerId(), networksOf(entry));
     }
 
     /**
@@ -89,7 +84,7 @@ public class AttachmentCache {
      * still reads what the previous version wrote and DELs those pods.
      */
     static ObjectNode encode(CacheEntry e) {
-        ObjectNode n = JSON.createObjectNode();
+        ObjectNode n = Json.object();
         n.put("containerId", e.containerId());
         n.put("netns", e.netns());
         if (e.netnsId() != null) {

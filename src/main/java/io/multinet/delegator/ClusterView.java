@@ -5,8 +5,6 @@ import java.util.Optional;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import io.multinet.api.nad.NetworkAttachmentDefinition;
-
 /** What the delegator needs from the cluster, answered from informer caches where it can be. */
 public interface ClusterView {
 
@@ -21,9 +19,16 @@ public interface ClusterView {
     record Pod(String namespace, String name, java.util.Map<String, String> annotations) {
     }
 
+    /**
+     * A NetworkAttachmentDefinition as the delegator reads it: who it is, the version it was read at
+     * (its parsed config is kept per version), and its spec.config (null when it has none).
+     */
+    record Nad(String namespace, String name, String resourceVersion, String config) {
+    }
+
     Optional<Pod> pod(String namespace, String name);
 
-    Optional<NetworkAttachmentDefinition> nad(String namespace, String name);
+    Optional<Nad> nad(String namespace, String name);
 
     /** Empty while the default network is not ready on this node. */
     Optional<DefaultNetwork> defaultNetwork();

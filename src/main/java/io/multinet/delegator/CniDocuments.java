@@ -4,16 +4,15 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.multinet.Json;
 import io.multinet.cni.CniException;
 import io.multinet.cni.CniVersions;
 
 /** The JSON documents of the CNI protocol as the daemon reads and writes them. */
 final class CniDocuments {
 
-    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
 
     private CniDocuments() {
     }
@@ -21,7 +20,7 @@ final class CniDocuments {
     /** The network configuration from the runtime's stdin: a JSON object, or code 6. */
     static ObjectNode config(byte[] config) {
         try {
-            JsonNode n = JSON.readTree(config);
+            JsonNode n = Json.parse(config);
             if (!(n instanceof ObjectNode o)) {
                 throw new CniException(CniException.DECODE_FAILURE, "the network configuration on stdin is not a JSON object");
             }
@@ -36,10 +35,10 @@ final class CniDocuments {
 
     /** The answer to VERSION. */
     static byte[] version() {
-        return bytes(JSON.createObjectNode().put("cniVersion", CniVersions.LATEST).set("supportedVersions", JSON.valueToTree(CniVersions.SUPPORTED)));
+        return bytes(Json.object().put("cniVersion", CniVersions.LATEST).set("supportedVersions", Json.array(CniVersions.SUPPORTED)));
     }
 
     static byte[] bytes(JsonNode n) {
-        return n.toString().getBytes(StandardCharsets.UTF_8);
+        return Json.bytes(n);
     }
 }

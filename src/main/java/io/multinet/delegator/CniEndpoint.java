@@ -6,8 +6,8 @@ import java.util.Map;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.multinet.Json;
 import io.multinet.cni.CniException;
 import io.multinet.cni.CniVersions;
 
@@ -19,7 +19,6 @@ import io.multinet.cni.CniVersions;
 final class CniEndpoint {
 
     private static final Logger LOG = Logger.getLogger(CniEndpoint.class);
-    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
     private static final Map<String, String> JSON_TYPE = Map.of("Content-Type", "application/json");
 
     private final Delegator delegator;
@@ -54,12 +53,12 @@ final class CniEndpoint {
     }
 
     private static SocketServer.Response error(CniException e, byte[] body) {
-        return new SocketServer.Response(400, JSON_TYPE, e.toJson(JSON, requestedVersion(body)).toString().getBytes(StandardCharsets.UTF_8));
+        return new SocketServer.Response(400, JSON_TYPE, Json.bytes(e.toJson(requestedVersion(body))));
     }
 
     private static String requestedVersion(byte[] body) {
         try {
-            String v = JSON.readTree(body).path("cniVersion").asText("");
+            String v = Json.parse(body).path("cniVersion").asText("");
             return CniVersions.SUPPORTED.contains(v) ? v : CniVersions.LATEST;
         } catch (IOException e) {
             return CniVersions.LATEST;

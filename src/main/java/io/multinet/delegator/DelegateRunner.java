@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.multinet.Json;
 import io.multinet.cni.CniException;
 import io.multinet.cni.CniVersions;
 import io.multinet.cni.PluginRunner;
@@ -27,7 +27,6 @@ import io.multinet.flannel.SubnetEnv;
  */
 final class DelegateRunner {
 
-    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
 
     /** What one run of a plugin chain needs to know about the call it belongs to. */
     record Call(String command, String containerId, String netns, String cniArgs) {
@@ -87,7 +86,7 @@ final class DelegateRunner {
             p.put("name", conf.path("name").asText());
             p.put("cniVersion", conf.path("cniVersion").asText());
             if (runtime != null) {
-                ObjectNode rc = JSON.createObjectNode();
+                ObjectNode rc = Json.object();
                 JsonNode caps = p.path("capabilities");
                 runtime.fields().forEachRemaining(e -> {
                     // flannel passes runtimeConfig on to its delegate, which declares its own capabilities
@@ -154,7 +153,7 @@ final class DelegateRunner {
                 return new byte[0];
             }
             try {
-                delegate = (ObjectNode) JSON.readTree(saved.toFile());
+                delegate = (ObjectNode) Json.parse(saved);
             } catch (IOException e) {
                 throw new CniException(CniException.IO_FAILURE, "cannot read " + saved + ": " + e.getMessage());
             }
@@ -175,7 +174,7 @@ final class DelegateRunner {
 
     private static JsonNode parseResult(byte[] out, String type) {
         try {
-            JsonNode r = JSON.readTree(out);
+            JsonNode r = Json.parse(out);
             if (r == null || !r.isObject()) {
                 throw new IOException("empty");
             }

@@ -2,8 +2,6 @@ package io.multinet.delegator;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,9 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.multinet.Json;
 import io.multinet.NetworkNames;
 import io.multinet.cni.CniException;
 import io.multinet.cni.CniVersions;
@@ -46,7 +44,6 @@ public class Delegator {
     }
 
     private static final Logger LOG = Logger.getLogger(Delegator.class);
-    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
 
     private final ClusterView cluster;
     private final PluginRunner runner;
@@ -223,7 +220,7 @@ public class Delegator {
         if (entry.podNamespace() != null) {
             cluster.reportFailure(entry.podNamespace(), entry.podName(), message);
         }
-        lastErrors.put(failedOne.configName(), new NetworkError(message, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString()));
+        lastErrors.put(failedOne.configName(), new NetworkError(message, UtcTime.iso(System.currentTimeMillis())));
         return new CniException(e.code(), message);
     }
 

@@ -12,7 +12,6 @@ import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 import io.multinet.api.v1alpha1.Allocation;
-import io.multinet.api.v1alpha1.MultiNetwork;
 
 /**
  * A network that is gone from the cluster leaves nothing on the node once no pod uses it. flanneld
@@ -36,11 +35,11 @@ final class DeletedNetworks {
         this.ipamDataDir = ipamDataDir;
     }
 
-    void sweep(List<MultiNetwork> networks, Map<String, Integer> inUse) {
+    void sweep(List<NodeNetwork> networks, Map<String, Integer> inUse) {
         Map<String, Allocation> now = new HashMap<>();
-        for (MultiNetwork n : networks) {
-            if (n.getStatus() != null && n.getStatus().allocated != null) {
-                now.put(n.getMetadata().getName(), n.getStatus().allocated);
+        for (NodeNetwork n : networks) {
+            if (n.allocated() != null) {
+                now.put(n.name(), n.allocated());
             }
         }
         Map<String, Allocation> keep = new HashMap<>(now);

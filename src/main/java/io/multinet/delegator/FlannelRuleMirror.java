@@ -9,7 +9,6 @@ import java.util.List;
 
 import org.jboss.logging.Logger;
 
-import io.multinet.api.v1alpha1.MultiNetwork;
 import io.multinet.flannel.SubnetEnv;
 
 /**
@@ -128,18 +127,18 @@ final class FlannelRuleMirror {
     }
 
     /** The subnet files of the networks' running (or last run) flanneld on this node; a network without one has no rules yet. */
-    static List<Lease> leases(List<MultiNetwork> networks) {
+    static List<Lease> leases(List<NodeNetwork> networks) {
         List<Lease> out = new ArrayList<>();
-        for (MultiNetwork n : networks) {
-            if (n.getStatus() == null || n.getStatus().allocated == null || n.getStatus().allocated.subnetFile == null) {
+        for (NodeNetwork n : networks) {
+            if (n.allocated() == null || n.allocated().subnetFile == null) {
                 continue;
             }
-            Path file = Path.of(n.getStatus().allocated.subnetFile);
+            Path file = Path.of(n.allocated().subnetFile);
             if (!Files.exists(file)) {
                 continue;
             }
             try {
-                out.add(new Lease(n.getMetadata().getName(), SubnetEnv.read(file)));
+                out.add(new Lease(n.name(), SubnetEnv.read(file)));
             } catch (IOException | IllegalArgumentException e) {
                 LOG.debugf("subnet file %s not readable yet: %s", file, e.getMessage());
             }

@@ -1,11 +1,8 @@
 package io.multinet.delegator;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,16 +10,13 @@ import java.util.Optional;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.multinet.Json;
 import io.multinet.NetworkNames;
-import io.multinet.api.nad.NetworkAttachmentDefinition;
 import io.multinet.api.v1alpha1.MultiNetwork;
-import io.multinet.flannel.FlannelCni;
 import io.multinet.kube.Informer;
 import io.multinet.kube.KubeApi;
 import io.multinet.kube.KubeApiException;
@@ -35,7 +29,6 @@ import io.multinet.kube.KubeApiException;
 public class KubeClusterView implements ClusterView, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(KubeClusterView.class);
-    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
     static final String PODS = "/api/v1/pods";
     static final String NAD_API = "/apis/k8s.cni.cncf.io/v1";
     static final String NADS = NAD_API + "/network-attachment-definitions";
@@ -47,8 +40,8 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
     private final String nodeName;
     private final PrimaryConfig primary;
     private final Informer<Pod> pods;
-    private final Informer<NetworkAttachmentDefinition> nads;
-    private final Informer<MultiNetwork> networks;
+    private final Informer<Nad> nads;
+    private final Informer<NodeNetwork> networks;
     private final Duration podWait;
 
     /** The node's own CNI config, used as eth0 when no MultiNetwork is the default. */
@@ -62,8 +55,8 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
         this.primary = primary;
         this.podWait = podWait;
         this.pods = new Informer<>(api, "pods", PODS, "spec.nodeName=" + nodeName, KubeClusterView::pod);
-        this.nads = new Informer<>(api, "nads", NADS, null, o -> typed(o, NetworkAttachmentDefinition.class));
-        this.networks = new Informer<>(api, "multinetworks", NETWORKS, null, o -> typed(o, MultiNetwork.class));
+        this.nads = new Informer<>(api, "nads", NADS, null, KubeClusterView::nad);
+        this.networks = new Informer<>(api, "multinetworks", NETWORKS, null, NodeNetwork::of);
     }
 
     static Pod pod(JsonNode o) {
@@ -77,22 +70,19 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
         return new Pod(m.path("namespace").asText(), m.path("name").asText(), Map.copyOf(ann));
     }
 
-    static <T> T typed(JsonNode o, Class<T> type) {
-        if (o.path("metadata") instanceof ObjectNode m) {
-            m.remove("managedFields"); // server-side apply bookkeeping: never read, often the largest part
-        }
-        try {
-            return JSON.treeToValue(o, type);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(type.getSimpleName() + " " + o.path("metadata").path("name").asText() + ": " + e.getMessage(), e);
-        }
+    /** The NAD as the delegator reads it; the rest of the object (managedFields, annotations) is not kept. */
+    static Nad nad(JsonNode o) {
+        JsonNode m = o.path("metadata");
+        JsonNode config = o.path("spec").path("config");
+        return new Nad(m.path("namespace").asText(), m.path("name").asText(), m.path("resourceVersion").asText(null),
+                config.isTextual() ? config.textValue() : null);
     }
 
     public boolean synced() {
         return pods.hasSynced() && nads.hasSynced() && networks.hasSynced();
     }
 
-    public List<MultiNetwork> networks() {
+    public List<NodeNetwork> networks() {
         return networks.list();
     }
 
@@ -128,37 +118,30 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
     }
 
     @Override
-    public Optional<NetworkAttachmentDefinition> nad(String namespace, String name) {
-        Optional<NetworkAttachmentDefinition> cached = nads.get(namespace + "/" + name);
+    public Optional<Nad> nad(String namespace, String name) {
+        Optional<Nad> cached = nads.get(namespace + "/" + name);
         if (cached.isPresent()) {
             return cached;
         }
         JsonNode o = api.get(NAD_API + "/namespaces/" + namespace + "/network-attachment-definitions/" + name);
-        return Optional.ofNullable(o).map(x -> typed(x, NetworkAttachmentDefinition.class));
+        return Optional.ofNullable(o).map(KubeClusterView::nad);
     }
 
     /** The MultiNetwork marked default, once accepted by the operator; empty without one. */
-    public Optional<MultiNetwork> defaultMultiNetwork() {
-        // a default network being deleted takes no new pod: they fall back to the node's own primary CNI
-        // config, or wait, instead of holding the network (and its datapath on the node) past its deletion
-        return networks.list().stream().filter(n -> n.getMetadata().getDeletionTimestamp() == null)
-                .filter(n -> n.getSpec() != null && n.getSpec().defaultNetwork)
-                .filter(n -> n.getStatus() != null && n.getStatus().allocated != null
-                        && Boolean.TRUE.equals(n.getStatus().allocated.defaultNetwork))
-                .findFirst();
+    public Optional<NodeNetwork> defaultMultiNetwork() {
+        // a default network being deleted takes no new pod (NodeNetwork.isDefault): they fall back to the node's own
+        // primary CNI config, or wait, instead of holding the network (and its datapath on the node) past its deletion
+        return networks.list().stream().filter(NodeNetwork::isDefault).findFirst();
     }
 
     @Override
     public Optional<DefaultNetwork> defaultNetwork() {
-        Optional<MultiNetwork> mn = defaultMultiNetwork();
+        Optional<NodeNetwork> mn = defaultMultiNetwork();
         if (mn.isPresent()) {
-            var a = mn.get().getStatus().allocated;
-            if (!Files.exists(Path.of(a.subnetFile))) {
+            if (!Files.exists(Path.of(mn.get().allocated().subnetFile))) {
                 return Optional.empty();
             }
-            ObjectNode conf = FlannelCni.networkConfig(mn.get(), a, true);
-            return Optional.of(new DefaultNetwork(mn.get().getMetadata().getName(), conf,
-                    "MultiNetwork " + mn.get().getMetadata().getName() + " (spec.default: true)"));
+            return Optional.of(new DefaultNetwork(mn.get().name(), mn.get().cniConfig(true), "MultiNetwork " + mn.get().name() + " (spec.default: true)"));
         }
         return primary.read();
     }
@@ -174,11 +157,11 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
 
     private void writeStatus(String namespace, String pod, ArrayNode networkStatus) {
         try {
-            ObjectNode patch = JSON.createObjectNode();
+            ObjectNode patch = Json.object();
             patch.putObject("metadata").putObject("annotations").put(NetworkNames.NETWORK_STATUS_ANNOTATION,
-                    JSON.writerWithDefaultPrettyPrinter().writeValueAsString(networkStatus));
+                    Json.pretty(networkStatus));
             api.mergePatch(podPath(namespace, pod), patch);
-        } catch (IOException | KubeApiException e) {
+        } catch (KubeApiException e) {
             // the pod is attached; a missing annotation must not fail the ADD
             LOG.warnf("cannot write %s on %s/%s: %s", NetworkNames.NETWORK_STATUS_ANNOTATION, namespace, pod, e.getMessage());
         }
@@ -186,8 +169,8 @@ public class KubeClusterView implements ClusterView, AutoCloseable {
 
     @Override
     public void reportFailure(String namespace, String pod, String message) {
-        String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-        ObjectNode e = JSON.createObjectNode();
+        String now = UtcTime.iso(System.currentTimeMillis());
+        ObjectNode e = Json.object();
         e.put("apiVersion", "v1").put("kind", "Event");
         e.putObject("metadata").put("generateName", pod + ".").put("namespace", namespace);
         e.putObject("involvedObject").put("apiVersion", "v1").put("kind", "Pod").put("name", pod).put("namespace", namespace);

@@ -8,11 +8,10 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.multinet.Json;
 import io.multinet.NetworkNames;
-import io.multinet.api.nad.NetworkAttachmentDefinition;
 import io.multinet.cni.CniException;
 import io.multinet.cni.CniVersions;
 
@@ -23,7 +22,6 @@ import io.multinet.cni.CniVersions;
  */
 final class NadConfigs {
 
-    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
     /** Keys the delegator adds to a NAD's config; DelegateRunner turns them into runtimeConfig and args. */
     static final String RUNTIME_CONFIG = "multinetRuntimeConfig";
     static final String CNI_ARGS = "multinetCniArgs";
@@ -76,15 +74,15 @@ final class NadConfigs {
             throw new CniException(CniException.INVALID_SELECTION, "network " + s.namespace() + "/" + s.name()
                     + " is in another namespace and namespace isolation is on (global namespaces: " + globalNamespaces + ")");
         }
-        Optional<NetworkAttachmentDefinition> nad = cluster.nad(s.namespace(), s.name());
+        Optional<ClusterView.Nad> nad = cluster.nad(s.namespace(), s.name());
         if (nad.isEmpty()) {
             parsed.remove(s.namespace() + "/" + s.name());
             throw new CniException(CniException.INVALID_SELECTION, "NetworkAttachmentDefinition " + s.namespace() + "/" + s.name() + " does not exist");
         }
         ObjectNode conf = config(nad.get()).deepCopy();
-        ObjectNode runtime = JSON.createObjectNode();
+        ObjectNode runtime = Json.object();
         if (!s.ips().isEmpty()) {
-            runtime.set("ips", JSON.valueToTree(s.ips()));
+            runtime.set("ips", Json.array(s.ips()));
         }
         if (s.mac() != null) {
             runtime.put("mac", s.mac());
@@ -108,9 +106,9 @@ final class NadConfigs {
     }
 
     /** The NAD's config, parsed and checked; shared, so callers copy it before changing it. */
-    ObjectNode config(NetworkAttachmentDefinition nad) {
-        String key = nad.getMetadata().getNamespace() + "/" + nad.getMetadata().getName();
-        String version = nad.getMetadata().getResourceVersion();
+    ObjectNode config(ClusterView.Nad nad) {
+        String key = nad.namespace() + "/" + nad.name();
+        String version = nad.resourceVersion();
         ParsedNad p = parsed.get(key);
         if (p == null || version == null || !version.equals(p.resourceVersion())) {
             p = parse(nad, key);
@@ -122,12 +120,12 @@ final class NadConfigs {
         return p.conf();
     }
 
-    private static ParsedNad parse(NetworkAttachmentDefinition nad, String key) {
-        String version = nad.getMetadata().getResourceVersion();
+    private static ParsedNad parse(ClusterView.Nad nad, String key) {
+        String version = nad.resourceVersion();
         String where = "NetworkAttachmentDefinition " + key;
         ObjectNode conf;
         try {
-            JsonNode n = JSON.readTree(nad.getSpec() == null || nad.getSpec().config == null ? "" : nad.getSpec().config);
+            JsonNode n = Json.parse(nad.config() == null ? "" : nad.config());
             if (!(n instanceof ObjectNode o)) {
                 throw new IOException("not a JSON object");
             }
@@ -136,7 +134,7 @@ final class NadConfigs {
             return new ParsedNad(version, null, new CniException(CniException.INVALID_CONFIG, where + " has an invalid spec.config: " + e.getMessage()));
         }
         if (!conf.has("name")) {
-            conf.put("name", nad.getMetadata().getName());
+            conf.put("name", nad.name());
         }
         try {
             CniVersions.requireSupported(conf.path("cniVersion").asText(null));

@@ -10,10 +10,10 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.multinet.Json;
 import io.multinet.api.v1alpha1.Cidr;
 import io.multinet.cni.CniException;
 import io.multinet.cni.InterfaceNames;
@@ -27,7 +27,6 @@ import io.multinet.cni.InterfaceNames;
 public record NetworkSelection(String namespace, String name, String ifname, List<String> ips, String mac, String infinibandGuid,
         List<String> defaultRoute, JsonNode portMappings, JsonNode bandwidth, JsonNode cniArgs) {
 
-    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
     /** Namespaces are DNS-1123 labels. */
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     /** NADs are Kubernetes objects: their names are DNS-1123 subdomains (dots allowed, up to 253). */
@@ -103,7 +102,7 @@ public record NetworkSelection(String namespace, String name, String ifname, Lis
     static List<NetworkSelection> parseJson(String annotation, String podNamespace) {
         JsonNode root;
         try {
-            root = JSON.readTree(annotation);
+            root = Json.parse(annotation);
         } catch (JsonProcessingException e) {
             throw invalid("annotation is not valid JSON: " + e.getOriginalMessage());
         }
@@ -113,7 +112,7 @@ public record NetworkSelection(String namespace, String name, String ifname, Lis
         List<NetworkSelection> out = new ArrayList<>();
         for (JsonNode e : arr) {
             if (!(e instanceof ObjectNode o) || !o.path("name").isTextual()) {
-                throw invalid("every entry of the annotation needs a \"name\" string: " + quote(e.toString()));
+                throw invalid("every entry of the annotation needs a \"name\" string: " + quote(Json.write(e)));
             }
             String net = o.get("name").asText();
             // null means absent everywhere (spec: optional fields); "namespace": "" is the pod's (4.1.2.1.1)
@@ -178,7 +177,7 @@ public record NetworkSelection(String namespace, String name, String ifname, Lis
             return null;
         }
         if (!v.isTextual()) {
-            throw invalid("\"" + field + "\" must be a string, not " + quote(v.toString()) + " (network " + net + ")");
+            throw invalid("\"" + field + "\" must be a string, not " + quote(Json.write(v)) + " (network " + net + ")");
         }
         return v.asText();
     }
@@ -194,7 +193,7 @@ public record NetworkSelection(String namespace, String name, String ifname, Lis
         List<String> out = new ArrayList<>();
         for (JsonNode x : v) {
             if (!x.isTextual()) {
-                throw invalid("\"" + field + "\" must be a list of strings, not " + quote(v.toString()) + " (network " + net + ")");
+                throw invalid("\"" + field + "\" must be a list of strings, not " + quote(Json.write(v)) + " (network " + net + ")");
             }
             out.add(x.asText());
         }

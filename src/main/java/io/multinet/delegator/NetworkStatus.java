@@ -3,9 +3,10 @@ package io.multinet.delegator;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.multinet.Json;
 
 /**
  * The k8s.v1.cni.cncf.io/network-status document of a pod, from the results of its attachments:
@@ -13,13 +14,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 final class NetworkStatus {
 
-    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
 
     private NetworkStatus() {
     }
 
     static ArrayNode of(List<Attachment> attachments) {
-        ArrayNode out = JSON.createArrayNode();
+        ArrayNode out = Json.array();
         for (Attachment a : attachments) {
             JsonNode r = a.result();
             ObjectNode s = out.addObject();
@@ -58,7 +58,7 @@ final class NetworkStatus {
             } else {
                 s.putObject("dns");
             }
-            ArrayNode gws = JSON.createArrayNode();
+            ArrayNode gws = Json.array();
             for (JsonNode route : r.path("routes")) {
                 String dst = route.path("dst").asText();
                 if ((dst.equals("0.0.0.0/0") || dst.equals("::/0")) && route.hasNonNull("gw")) {

@@ -12,9 +12,9 @@ import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.multinet.Json;
 import io.multinet.NetworkNames;
 
 /**
@@ -26,7 +26,6 @@ import io.multinet.NetworkNames;
 final class NodeCniFiles {
 
     private static final Logger LOG = Logger.getLogger(NodeCniFiles.class);
-    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
 
     private final NodeSettings settings;
     /** The conflist as last written; touched only by the refresh thread. */
@@ -95,7 +94,7 @@ final class NodeCniFiles {
             return Optional.empty();
         }
         try {
-            ObjectNode conf = (ObjectNode) JSON.readTree(chosen.toFile());
+            ObjectNode conf = (ObjectNode) Json.parse(chosen);
             return Optional.of(new ClusterView.DefaultNetwork(conf.path("name").asText(chosen.getFileName().toString()), conf,
                     chosen + " (" + why + ")"));
         } catch (IOException | ClassCastException e) {
@@ -106,7 +105,7 @@ final class NodeCniFiles {
 
     /** The conflist that sends every pod to the shim, rewritten only when it changes or went missing. */
     void writeConflist(String defaultNetwork) {
-        ObjectNode conflist = JSON.createObjectNode();
+        ObjectNode conflist = Json.object();
         conflist.put("cniVersion", "1.0.0");
         conflist.put("name", "multinet");
         ObjectNode plugin = conflist.putArray("plugins").addObject();
@@ -114,7 +113,7 @@ final class NodeCniFiles {
         plugin.put("socketPath", socketPath().toString());
         plugin.put("timeoutSeconds", settings.shimTimeoutSeconds());
         plugin.put("defaultNetwork", defaultNetwork);
-        String text = conflist.toPrettyString() + "\n";
+        String text = Json.pretty(conflist) + "\n";
         if (!text.equals(written) || !Files.exists(conflistPath())) {
             AttachmentCache.writeAtomically(conflistPath(), text.getBytes(StandardCharsets.UTF_8));
             written = text;

@@ -14,7 +14,6 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.multinet.NetworkNames;
-import io.multinet.api.v1alpha1.MultiNetwork;
 import io.multinet.cni.ExecPluginRunner;
 import io.multinet.kube.KubeApi;
 import io.multinet.kube.KubeApiException;
@@ -74,7 +73,7 @@ public final class NodeDaemon implements AutoCloseable {
 
     /** Starts the node role with these settings; close() stops it. */
     public static NodeDaemon start(NodeSettings settings) throws IOException {
-        return new NodeDaemon(settings, KubeApi.connect(settings.apiServerUrl()));
+        return new NodeDaemon(settings, KubeApi.connect(settings.apiServerUrl(), settings.apiServerCa()));
     }
 
     private NodeDaemon(NodeSettings settings, KubeApi api) throws IOException {
@@ -138,6 +137,7 @@ public final class NodeDaemon implements AutoCloseable {
         server.close();
         http.close();
         view.close();
+        api.close();
     }
 
     /**
@@ -189,10 +189,10 @@ public final class NodeDaemon implements AutoCloseable {
             readiness.markNotReady("InformersNotSynced");
             return;
         }
-        Optional<MultiNetwork> mn = view.defaultMultiNetwork();
+        Optional<NodeNetwork> mn = view.defaultMultiNetwork();
         Optional<ClusterView.DefaultNetwork> def = view.defaultNetwork();
         if (def.isEmpty()) {
-            readiness.markNotReady(mn.map(n -> "DefaultNetworkNotReady: subnet file " + n.getStatus().allocated.subnetFile + " does not exist yet")
+            readiness.markNotReady(mn.map(n -> "DefaultNetworkNotReady: subnet file " + n.allocated().subnetFile + " does not exist yet")
                     .orElse("DefaultNetworkNotReady: no MultiNetwork is default and no primary CNI config was found"));
         } else {
             files.writeConflist(def.get().name());
@@ -200,7 +200,7 @@ public final class NodeDaemon implements AutoCloseable {
         }
         // one read of the cache per refresh serves both
         Map<String, Integer> attachments = delegator.attachmentsByNetwork();
-        List<MultiNetwork> networks = view.networks();
+        List<NodeNetwork> networks = view.networks();
         deleted.sweep(networks, attachments);
         // each subnet file read once per refresh: the report and the kept flannel rules both need it
         List<FlannelRuleMirror.Lease> leases = FlannelRuleMirror.leases(networks);

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import io.multinet.Json;
+
 /**
  * The node daemon's TCP port: health for kubelet's probes and metrics for Prometheus, at the paths
  * the operator role serves them (/q/health/ready, /q/health/live, /q/metrics), and nothing else.
@@ -55,7 +57,7 @@ final class NodeHttp implements AutoCloseable {
 
     /** The MicroProfile Health document the operator role serves too. */
     static String health(boolean up, String name, String reason) {
-        ObjectNode doc = io.multinet.Json.MAPPER.createObjectNode();
+        ObjectNode doc = Json.object();
         doc.put("status", up ? "UP" : "DOWN");
         ObjectNode check = doc.putArray("checks").addObject();
         check.put("name", name).put("status", up ? "UP" : "DOWN");
@@ -63,7 +65,7 @@ final class NodeHttp implements AutoCloseable {
         if (reason != null) {
             data.put("reason", reason);
         }
-        return doc.toString();
+        return Json.write(doc);
     }
 
     private static void respond(HttpExchange x, int status, String type, String body) throws IOException {

@@ -1,7 +1,5 @@
 package io.multinet.delegator;
 
-import java.time.LocalTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
@@ -9,12 +7,10 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 
 /**
- * The node daemon's log: java.util.logging on stderr in the operator's line format (time, level,
- * category, message), at multinet.node.log-level.
+ * The node daemon's log: java.util.logging on stderr in the operator's line format (time in UTC,
+ * level, category, message), at multinet.node.log-level.
  */
 final class NodeLogging {
-
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
 
     private NodeLogging() {
     }
@@ -31,8 +27,9 @@ final class NodeLogging {
             @Override
             public String format(LogRecord r) {
                 String category = r.getLoggerName() == null ? "" : r.getLoggerName().replace("io.multinet.", "i.m.");
-                StringBuilder sb = new StringBuilder().append(LocalTime.now().format(TIME)).append(' ')
-                        .append(String.format("%-5s", name(r.getLevel()))).append(" [").append(category).append("] ").append(formatMessage(r));
+                String level = name(r.getLevel());
+                StringBuilder sb = new StringBuilder().append(UtcTime.clock(r.getMillis())).append(' ').append(level)
+                        .append("     ", level.length(), 5).append(" [").append(category).append("] ").append(formatMessage(r));
                 if (r.getThrown() != null) {
                     java.io.StringWriter w = new java.io.StringWriter();
                     r.getThrown().printStackTrace(new java.io.PrintWriter(w));

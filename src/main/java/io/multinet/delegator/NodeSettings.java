@@ -47,6 +47,7 @@ public final class NodeSettings {
         DEFAULTS.put("http-host", "0.0.0.0");
         DEFAULTS.put("http-port", "9250");
         DEFAULTS.put("api-server-url", null);
+        DEFAULTS.put("api-server-ca", null);
         DEFAULTS.put("log-level", "INFO");
     }
 
@@ -289,6 +290,14 @@ public final class NodeSettings {
     /** The API server, for a daemon outside a pod (tests, the demo); in a pod it comes from the ServiceAccount. */
     public Optional<String> apiServerUrl() {
         return optional("api-server-url");
+    }
+
+    /**
+     * The CA certificates (PEM) to trust for the API server instead of the JDK's (with api-server-url)
+     * or the ServiceAccount's (in a pod).
+     */
+    public Optional<java.nio.file.Path> apiServerCa() {
+        return optional("api-server-ca").map(java.nio.file.Path::of);
     }
 
     /** java.util.logging level name or SEVERE/WARNING-style alias: ERROR, WARN, INFO, DEBUG. */

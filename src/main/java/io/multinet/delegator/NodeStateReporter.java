@@ -9,9 +9,9 @@ import java.util.Map;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.multinet.Json;
 import io.multinet.NetworkNames;
 import io.multinet.api.v1alpha1.MultiNetwork;
 import io.multinet.api.v1alpha1.MultiNetworkNodeStateStatus;
@@ -27,7 +27,6 @@ import io.multinet.kube.KubeApiException;
 final class NodeStateReporter {
 
     private static final Logger LOG = Logger.getLogger(NodeStateReporter.class);
-    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
 
     /** The delegator's side of the report, as the refresh found it. */
     record Delegator(String version, boolean ready, String reason, String cniConfigFile, ClusterView.DefaultNetwork defaultNetwork) {
@@ -51,7 +50,7 @@ final class NodeStateReporter {
     }
 
     /** subnets: each network's subnet file as this refresh read it (absent: no file, or not readable yet). */
-    void report(Delegator d, List<MultiNetwork> networks, Map<String, SubnetEnv> subnets, Map<String, Integer> attachments,
+    void report(Delegator d, List<NodeNetwork> networks, Map<String, SubnetEnv> subnets, Map<String, Integer> attachments,
             Map<String, io.multinet.delegator.Delegator.NetworkError> lastErrors) {
         MultiNetworkNodeStateStatus st = new MultiNetworkNodeStateStatus();
         st.delegator.version = d.version();
@@ -61,27 +60,27 @@ final class NodeStateReporter {
         st.delegator.defaultNetwork = d.defaultNetwork() == null ? null : d.defaultNetwork().name();
         st.delegator.defaultNetworkSource = d.defaultNetwork() == null ? null : d.defaultNetwork().source();
         List<MultiNetworkNodeStateStatus.Network> nets = new ArrayList<>();
-        for (MultiNetwork n : networks) {
-            if (n.getStatus() == null || n.getStatus().allocated == null) {
+        for (NodeNetwork n : networks) {
+            if (n.allocated() == null) {
                 continue;
             }
-            nets.add(network(n, subnets.get(n.getMetadata().getName()), attachments, lastErrors));
+            nets.add(network(n, subnets.get(n.name()), attachments, lastErrors));
         }
         nets.sort(Comparator.comparing(x -> x.name));
         st.addresses = host.addresses();
         st.networks = nets;
         st.networkCount = nets.size();
         long now = System.nanoTime();
-        if (last != null && !worthWriting(JSON.valueToTree(last), JSON.valueToTree(st), now - lastWrite >= countsInterval.toNanos())) {
+        if (last != null && !worthWriting(tree(last), tree(st), now - lastWrite >= countsInterval.toNanos())) {
             return;
         }
         write(st, now);
     }
 
-    private MultiNetworkNodeStateStatus.Network network(MultiNetwork n, SubnetEnv env, Map<String, Integer> attachments,
+    private MultiNetworkNodeStateStatus.Network network(NodeNetwork n, SubnetEnv env, Map<String, Integer> attachments,
             Map<String, io.multinet.delegator.Delegator.NetworkError> lastErrors) {
-        var a = n.getStatus().allocated;
-        String name = n.getMetadata().getName();
+        var a = n.allocated();
+        String name = n.name();
         MultiNetworkNodeStateStatus.Network x = new MultiNetworkNodeStateStatus.Network();
         x.name = name;
         x.subnetFile = a.subnetFile;
@@ -108,13 +107,13 @@ final class NodeStateReporter {
         try {
             JsonNode current = api.get(path);
             if (current == null) {
-                ObjectNode fresh = JSON.createObjectNode();
+                ObjectNode fresh = Json.object();
                 fresh.put("apiVersion", MultiNetwork.GROUP + "/" + MultiNetwork.VERSION).put("kind", "MultiNetworkNodeState");
-                fresh.putObject("metadata").put("name", nodeName).set("labels", JSON.valueToTree(NetworkNames.delegatorLabels()));
+                fresh.putObject("metadata").put("name", nodeName).set("labels", Json.object(NetworkNames.delegatorLabels()));
                 current = api.post(NODE_STATES, fresh);
             }
             lastWrite = now;
-            JsonNode wanted = JSON.valueToTree(st);
+            JsonNode wanted = tree(st);
             if (wanted.equals(current.get("status"))) {
                 last = st;
                 return;
@@ -125,6 +124,61 @@ final class NodeStateReporter {
             last = st;
         } catch (KubeApiException e) {
             LOG.warnf("cannot write MultiNetworkNodeState %s: %s", nodeName, e.getMessage());
+        }
+    }
+
+    /**
+     * The status as the API stores it: the typed model's fields and names, nulls left out (its
+     * JsonInclude), written field by field rather than through data binding, which the node daemon
+     * does not load (issue 20). `NodeStateWriteTest` checks it against the binding of the same status.
+     */
+    static ObjectNode tree(MultiNetworkNodeStateStatus st) {
+        ObjectNode o = Json.object();
+        var d = st.delegator;
+        if (d != null) {
+            ObjectNode t = o.putObject("delegator");
+            putText(t, "version", d.version);
+            t.put("ready", d.ready);
+            putText(t, "reason", d.reason);
+            putText(t, "cniConfigFile", d.cniConfigFile);
+            putText(t, "defaultNetwork", d.defaultNetwork);
+            putText(t, "defaultNetworkSource", d.defaultNetworkSource);
+            putText(t, "message", d.message);
+        }
+        if (st.addresses != null) {
+            o.set("addresses", Json.array(st.addresses));
+        }
+        if (st.networkCount != null) {
+            o.put("networkCount", st.networkCount);
+        }
+        if (st.networks != null) {
+            var list = o.putArray("networks");
+            for (var n : st.networks) {
+                ObjectNode t = list.addObject();
+                putText(t, "name", n.name);
+                putText(t, "subnetFile", n.subnetFile);
+                t.put("subnetFilePresent", n.subnetFilePresent);
+                putText(t, "network", n.network);
+                putText(t, "subnet", n.subnet);
+                if (n.mtu != null) {
+                    t.put("mtu", n.mtu);
+                }
+                if (n.ipMasq != null) {
+                    t.put("ipMasq", n.ipMasq);
+                }
+                putText(t, "bridge", n.bridge);
+                t.put("bridgePresent", n.bridgePresent);
+                t.put("attachments", n.attachments);
+                putText(t, "lastError", n.lastError);
+                putText(t, "lastErrorTime", n.lastErrorTime);
+            }
+        }
+        return o;
+    }
+
+    private static void putText(ObjectNode o, String field, String value) {
+        if (value != null) {
+            o.put(field, value);
         }
     }
 

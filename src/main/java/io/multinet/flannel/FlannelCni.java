@@ -1,8 +1,9 @@
 package io.multinet.flannel;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.multinet.Json;
 
 /**
  * The flannel CNI plugin's contract, done in-process: from a `type: flannel` config and the
@@ -19,7 +20,6 @@ public final class FlannelCni {
     public static final String CNI_VERSION = "0.4.0";
     public static final String DEFAULT_SUBNET_FILE = io.multinet.HostPaths.FLANNEL_SUBNET_FILE;
     public static final String DEFAULT_DATA_DIR = io.multinet.HostPaths.FLANNEL_DATA_DIR;
-    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
 
     private FlannelCni() {
     }
@@ -30,21 +30,26 @@ public final class FlannelCni {
      */
     public static ObjectNode networkConfig(io.multinet.api.v1alpha1.MultiNetwork n, io.multinet.api.v1alpha1.Allocation a,
             boolean defaultGateway) {
-        ObjectNode conf = JSON.createObjectNode();
+        io.multinet.api.v1alpha1.MultiNetworkSpec.Attachment att = n.getSpec().attachment;
+        return networkConfig(n.getMetadata().getName(), att == null ? null : att.mtu, att == null ? null : att.ipMasq, a, defaultGateway);
+    }
+
+    /** The same from the network's name and its attachment's mtu and ipMasq (null: flannel's), as the node daemon reads them. */
+    public static ObjectNode networkConfig(String name, Integer mtu, Boolean ipMasq, io.multinet.api.v1alpha1.Allocation a, boolean defaultGateway) {
+        ObjectNode conf = Json.object();
         conf.put("cniVersion", CNI_VERSION);
-        conf.put("name", n.getMetadata().getName());
+        conf.put("name", name);
         conf.put("type", "flannel");
         conf.put("subnetFile", a.subnetFile);
         conf.put("dataDir", a.dataDir);
         ObjectNode delegate = conf.putObject("delegate");
         delegate.put("bridge", a.bridge);
         delegate.put("isDefaultGateway", defaultGateway);
-        io.multinet.api.v1alpha1.MultiNetworkSpec.Attachment att = n.getSpec().attachment;
-        if (att != null && att.mtu != null) {
-            delegate.put("mtu", att.mtu);
+        if (mtu != null) {
+            delegate.put("mtu", mtu);
         }
-        if (att != null && att.ipMasq != null) {
-            delegate.put("ipMasq", att.ipMasq);
+        if (ipMasq != null) {
+            delegate.put("ipMasq", ipMasq);
         }
         return conf;
     }
@@ -68,7 +73,7 @@ public final class FlannelCni {
         if (given != null && (given.has("name") || given.has("ipam"))) {
             throw new IllegalArgumentException("delegate must not set name or ipam (flannel sets them)");
         }
-        ObjectNode d = given == null ? JSON.createObjectNode() : given.deepCopy();
+        ObjectNode d = given == null ? Json.object() : given.deepCopy();
         d.put("name", conf.path("name").asText());
         d.put("cniVersion", conf.path("cniVersion").asText());
         if (!d.has("type")) {
@@ -84,7 +89,7 @@ public final class FlannelCni {
         if ("bridge".equals(d.path("type").asText()) && !d.has("isGateway")) {
             d.put("isGateway", true);
         }
-        ObjectNode ipam = conf.has("ipam") && conf.get("ipam").isObject() ? (ObjectNode) conf.get("ipam").deepCopy() : JSON.createObjectNode();
+        ObjectNode ipam = conf.has("ipam") && conf.get("ipam").isObject() ? (ObjectNode) conf.get("ipam").deepCopy() : Json.object();
         ipam.put("type", "host-local");
         ipam.putArray("ranges").addArray().addObject().put("subnet", env.subnetCidr());
         if (!ipam.has("routes")) {

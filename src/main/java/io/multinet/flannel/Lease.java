@@ -3,7 +3,8 @@ package io.multinet.flannel;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.multinet.Json;
 
 /**
  * One node's subnet lease: key <prefix>/subnets/<a.b.c.d>-<len>, value with the node's PublicIP.
@@ -11,7 +12,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  */
 public record Lease(String key, String subnet, String publicIp) {
 
-    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
 
     public static String subnetsPrefix(String etcdPrefix) {
         return etcdPrefix + "/subnets/";
@@ -33,7 +33,7 @@ public record Lease(String key, String subnet, String publicIp) {
             return Optional.empty();
         }
         try {
-            JsonNode v = JSON.readTree(value);
+            JsonNode v = Json.parse(value);
             JsonNode ip = v.get("PublicIP");
             if (ip == null || !ip.isTextual()) {
                 return Optional.empty();

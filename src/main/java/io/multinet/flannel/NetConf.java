@@ -1,8 +1,8 @@
 package io.multinet.flannel;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.multinet.Json;
 import io.multinet.api.v1alpha1.Allocation;
 import io.multinet.api.v1alpha1.BackendType;
 import io.multinet.api.v1alpha1.MultiNetworkSpec;
@@ -13,14 +13,13 @@ import io.multinet.api.v1alpha1.MultiNetworkSpec;
  */
 public final class NetConf {
 
-    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
 
     private NetConf() {
     }
 
     /** The canonical JSON: the operator writes exactly this and rewrites anything else. */
     public static String json(MultiNetworkSpec spec, Allocation a) {
-        ObjectNode conf = JSON.createObjectNode();
+        ObjectNode conf = Json.object();
         conf.put("Network", a.network);
         conf.put("SubnetLen", a.subnetLen);
         if (spec.subnetMin != null) {
@@ -43,6 +42,6 @@ public final class NetConf {
         // said, not left to flannel's default: two flanneld in nftables mode share one table and wipe
         // each other's rules on every start; iptables mode re-asserts its rules every resync
         conf.put("EnableNFTables", false);
-        return conf.toString();
+        return Json.write(conf);
     }
 }

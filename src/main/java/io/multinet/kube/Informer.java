@@ -12,6 +12,8 @@ import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.multinet.Json;
+
 /**
  * A cache of one kind of object kept current by list and watch, as client-go's informers do: list,
  * then watch from the list's resourceVersion; a watch that ends is resumed from the last version
@@ -32,7 +34,7 @@ public final class Informer<T> implements AutoCloseable {
     private final Thread thread;
     private volatile boolean synced;
     private volatile boolean running = true;
-    private volatile KubeApi.Watch current;
+    private volatile WebSocketWatch current;
 
     /**
      * @param path the collection, e.g. /api/v1/pods
@@ -93,8 +95,6 @@ public final class Informer<T> implements AutoCloseable {
                     return;
                 }
                 backoffMs = retryAfter(backoffMs, "watch of " + path + " ended: " + e + "; resuming");
-            } catch (InterruptedException e) {
-                return;
             }
         }
     }
@@ -122,8 +122,8 @@ public final class Informer<T> implements AutoCloseable {
     }
 
     /** Applies events until the server ends the watch; returns the last resourceVersion seen. */
-    private String watch(String version) throws IOException, InterruptedException {
-        try (KubeApi.Watch events = api.watch(KubeApi.path(path, "fieldSelector", fieldSelector, "watch", "true", "resourceVersion", version,
+    private String watch(String version) throws IOException {
+        try (WebSocketWatch events = api.watch(KubeApi.path(path, "fieldSelector", fieldSelector, "watch", "true", "resourceVersion", version,
                 "allowWatchBookmarks", "true", "timeoutSeconds", String.valueOf(WATCH_SECONDS)))) {
             current = events;
             Duration idle = Duration.ofSeconds(WATCH_SECONDS + 60);
@@ -131,7 +131,7 @@ public final class Informer<T> implements AutoCloseable {
                 if (line.isBlank()) {
                     continue;
                 }
-                JsonNode event = KubeApi.JSON.readTree(line);
+                JsonNode event = Json.parse(line);
                 String type = event.path("type").asText();
                 JsonNode obj = event.path("object");
                 if (type.equals("ERROR")) {
@@ -170,7 +170,7 @@ public final class Informer<T> implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        KubeApi.Watch w = current;
+        WebSocketWatch w = current;
         if (w != null) {
             w.close();
         }

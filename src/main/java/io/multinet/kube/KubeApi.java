@@ -4,66 +4,73 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.multinet.Json;
 
 /**
  * The Kubernetes API as the node daemon uses it: a handful of GET, POST, PUT and PATCH requests of
- * JSON documents, and watches. On the JDK's HTTP client and Jackson's tree model on purpose: the
- * node role runs on every node, and a full client (its typed model, its HTTP stack) more than
- * doubled the daemon's memory (docs/benchmarks.md). The operator keeps the fabric8 client.
+ * JSON documents, and watches. On HTTP/1.1 connections of its own (kept and reused, at most
+ * {@link #MAX_IDLE} idle) and Jackson trees on purpose: the node role runs on every node, and a full
+ * client (its typed model, its HTTP stack) more than doubled the daemon's memory, the JDK's HTTP
+ * client alone was about 200 classes and a selector thread (docs/benchmarks.md). The operator keeps
+ * the fabric8 client.
  */
 public final class KubeApi {
 
-    static final ObjectMapper JSON = io.multinet.Json.MAPPER;
     /** Where kubelet mounts a pod's ServiceAccount credentials. */
     static final Path SERVICE_ACCOUNT = Path.of("/var/run/secrets/kubernetes.io/serviceaccount");
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    private static final int REQUEST_TIMEOUT_MS = 30_000;
+    private static final int CONNECT_TIMEOUT_MS = 10_000;
+    /** Idle connections kept for the next request; the daemon's requests come one or two at a time. */
+    static final int MAX_IDLE = 2;
+    /** An idle connection older than this is closed instead of reused: the API server may have dropped it. */
+    private static final long IDLE_NANOS = Duration.ofSeconds(30).toNanos();
 
     private final URI server;
-    private final HttpClient http;
+    private final SSLSocketFactory tls;
     private final Path tokenFile;
+    private final ArrayDeque<HttpConnection> idle = new ArrayDeque<>();
     private volatile String token;
     private volatile long tokenReadAt;
 
-    KubeApi(URI server, SSLContext tls, Path tokenFile) {
+    KubeApi(URI server, SSLSocketFactory tls, Path tokenFile) {
         this.server = server;
+        this.tls = tls;
         this.tokenFile = tokenFile;
-        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10))
-                // one small thread pool instead of the client's default cached one: watches are read on our own threads
-                .executor(Executors.newFixedThreadPool(2, io.multinet.Threads.daemon("kube-api-http")));
-        if (tls != null) {
-            b.sslContext(tls);
-        }
-        this.http = b.build();
     }
 
     /**
      * In a pod: the API server from the service environment kubelet sets, the ServiceAccount's token
-     * and CA. With a URL (tests, the demo, the benchmarks): that server, without credentials.
+     * and CA. With a URL (tests, the demo, the benchmarks): that server, without credentials, trusting
+     * the CAs of caFile if given, else the JDK's.
      */
-    public static KubeApi connect(Optional<String> url) {
+    public static KubeApi connect(Optional<String> url, Optional<Path> caFile) {
         try {
             if (url.isPresent()) {
                 URI u = URI.create(url.get().endsWith("/") ? url.get().substring(0, url.get().length() - 1) : url.get());
-                // a test server over plain HTTP: no TLS at all, and not the JDK's default context, whose
-                // trust store (every public CA) would be parsed and kept for nothing
-                return new KubeApi(u, u.getScheme().equals("http") ? trustingNothing() : null, null);
+                if (!u.getScheme().equals("http") && !u.getScheme().equals("https")) {
+                    throw new IllegalArgumentException("the API server URL " + url.get() + " is neither http nor https");
+                }
+                // plain HTTP: no TLS at all, whose trust store (every public CA) would be parsed and kept for nothing
+                SSLSocketFactory tls = u.getScheme().equals("http") ? null
+                        : caFile.isPresent() ? trustingCa(caFile.get()) : SSLContext.getDefault().getSocketFactory();
+                return new KubeApi(u, tls, null);
             }
             String host = System.getenv("KUBERNETES_SERVICE_HOST");
             String port = System.getenv("KUBERNETES_SERVICE_PORT");
@@ -71,7 +78,7 @@ public final class KubeApi {
                 throw new IllegalStateException("not in a pod (KUBERNETES_SERVICE_HOST/PORT unset) and multinet.node.api-server-url is not set");
             }
             String h = host.contains(":") ? "[" + host + "]" : host;
-            return new KubeApi(URI.create("https://" + h + ":" + port), trustingCa(SERVICE_ACCOUNT.resolve("ca.crt")),
+            return new KubeApi(URI.create("https://" + h + ":" + port), trustingCa(caFile.orElse(SERVICE_ACCOUNT.resolve("ca.crt"))),
                     SERVICE_ACCOUNT.resolve("token"));
         } catch (IOException | java.security.GeneralSecurityException e) {
             throw new IllegalStateException("cannot set up the connection to the API server: " + e.getMessage(), e);
@@ -79,33 +86,23 @@ public final class KubeApi {
     }
 
     /** TLS trusting the CAs of this PEM file alone: the ServiceAccount's, never every public CA. */
-    private static SSLContext trustingCa(Path caFile) throws IOException, java.security.GeneralSecurityException {
-        KeyStore ks = emptyKeyStore();
+    private static SSLSocketFactory trustingCa(Path caFile) throws IOException, java.security.GeneralSecurityException {
+        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+        ks.load(null, null);
         try (InputStream in = Files.newInputStream(caFile)) {
             int i = 0;
             for (var c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
                 ks.setCertificateEntry("ca-" + i++, c);
             }
         }
-        return trusting(ks);
-    }
-
-    private static SSLContext trustingNothing() throws IOException, java.security.GeneralSecurityException {
-        return trusting(emptyKeyStore());
-    }
-
-    private static KeyStore emptyKeyStore() throws IOException, java.security.GeneralSecurityException {
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        return ks;
-    }
-
-    private static SSLContext trusting(KeyStore trusted) throws java.security.GeneralSecurityException {
+        if (ks.size() == 0) {
+            throw new IOException("no certificate in " + caFile);
+        }
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trusted);
+        tmf.init(ks);
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx;
+        return ctx.getSocketFactory();
     }
 
     /** A path with its query, each value encoded. pairs: name, value, name, value, … (null values left out). */
@@ -123,129 +120,122 @@ public final class KubeApi {
 
     /** The object at path, or null when it does not exist. */
     public JsonNode get(String path) {
-        return send(request(path).GET(), path, true);
+        return send("GET", path, null, null, true);
     }
 
     public JsonNode post(String path, JsonNode body) {
-        return send(request(path).POST(json(body)).header("Content-Type", "application/json"), path, false);
+        return send("POST", path, body, "application/json", false);
     }
 
     public JsonNode put(String path, JsonNode body) {
-        return send(request(path).PUT(json(body)).header("Content-Type", "application/json"), path, false);
+        return send("PUT", path, body, "application/json", false);
     }
 
     /** A JSON merge patch (RFC 7386). */
     public JsonNode mergePatch(String path, JsonNode patch) {
-        return send(request(path).method("PATCH", json(patch)).header("Content-Type", "application/merge-patch+json"), path, false);
+        return send("PATCH", path, patch, "application/merge-patch+json", false);
     }
 
     /**
-     * A watch over a WebSocket, as the fabric8 client makes them (the API server serves both; the
-     * test server only this): one event per message.
+     * A watch over a WebSocket, as the fabric8 client makes them (the API server serves both a
+     * WebSocket and a streamed answer; fabric8's mock server, the tests' API server, only this), on
+     * a connection of its own.
      */
-    public Watch watch(String path) throws IOException, InterruptedException {
-        Watch w = new Watch();
-        String ws = server.toString().replaceFirst("^http", "ws") + path;
+    public WebSocketWatch watch(String path) throws IOException {
+        List<String> headers = new ArrayList<>();
         // the API server's WebSocket handshake (golang.org/x/net/websocket) refuses a request without an Origin with 403
-        java.net.http.WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10)).header("Origin", server.toString());
+        headers.addAll(List.of("Origin", server.toString()));
+        authorization(headers);
+        return WebSocketWatch.open(HttpConnection.open(server, tls, CONNECT_TIMEOUT_MS), server.getRawPath() + path, headers, REQUEST_TIMEOUT_MS);
+    }
+
+    private void authorization(List<String> headers) {
         String t = token();
         if (t != null) {
-            b.header("Authorization", "Bearer " + t);
+            headers.add("Authorization");
+            headers.add("Bearer " + t);
+        }
+    }
+
+    private JsonNode send(String method, String path, JsonNode body, String contentType, boolean absentIsNull) {
+        List<String> headers = new ArrayList<>(List.of("Accept", "application/json"));
+        if (contentType != null) {
+            headers.addAll(List.of("Content-Type", contentType));
+        }
+        authorization(headers);
+        byte[] content = body == null ? null : Json.bytes(body);
+        HttpConnection.Response r = exchange(method, server.getRawPath() + path, headers, content);
+        if (r.status() == 404 && absentIsNull) {
+            return null;
+        }
+        if (r.status() / 100 != 2) {
+            throw new KubeApiException(r.status(), method + " " + path + ": " + message(r.status(), r.text()));
         }
         try {
-            w.socket = b.buildAsync(URI.create(ws), w).get(30, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof java.net.http.WebSocketHandshakeException h) {
-                int code = h.getResponse().statusCode();
-                Object body = h.getResponse().body();
-                throw new KubeApiException(code, "GET " + path + ": " + message(code, body instanceof String str ? str : ""));
-            }
-            throw new IOException("GET " + path + ": " + e.getCause(), e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new IOException("GET " + path + ": no answer in 30 s");
+            return Json.parse(r.body());
+        } catch (IOException e) {
+            throw new KubeApiException(r.status(), method + " " + path + ": the answer is not JSON: " + e.getMessage());
         }
-        return w;
     }
 
-    /** The events of one watch, in order; next() is null once the server or close() has ended it. */
-    public static final class Watch implements java.net.http.WebSocket.Listener, AutoCloseable {
-        private static final String END = new String("end");
-        private final java.util.concurrent.BlockingQueue<String> events = new java.util.concurrent.LinkedBlockingQueue<>();
-        private final StringBuilder partial = new StringBuilder();
-        private volatile java.net.http.WebSocket socket;
-        private volatile Throwable error;
-
-        /**
-         * The next event's JSON, blocking until there is one; null at the end, or after idle with
-         * nothing at all (a connection that died without a close: the server would have ended the
-         * watch by then, so the caller resumes it).
-         */
-        public String next(Duration idle) throws IOException, InterruptedException {
-            String e = events.poll(idle.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            if (e == null) {
-                close();
-                return null;
-            }
-            if (e == END) {
-                events.add(END);
-                if (error != null) {
-                    throw new IOException(error.toString(), error);
+    /**
+     * One request on an idle connection or a new one. A kept connection the server has closed
+     * meanwhile fails before any answer: the request goes once more on a new connection, except a
+     * POST, which may have been served (an event recorded twice is worse than one lost).
+     */
+    private HttpConnection.Response exchange(String method, String target, List<String> headers, byte[] body) {
+        for (int attempt = 0;; attempt++) {
+            HttpConnection c = takeIdle();
+            boolean reused = c != null;
+            try {
+                if (c == null) {
+                    c = HttpConnection.open(server, tls, CONNECT_TIMEOUT_MS);
                 }
-                return null;
+                HttpConnection.Response r = c.exchange(method, target, headers, body, REQUEST_TIMEOUT_MS);
+                release(c);
+                return r;
+            } catch (IOException e) {
+                if (c != null) {
+                    c.close();
+                }
+                if (reused && attempt == 0 && e instanceof HttpConnection.NoResponse && !method.equals("POST")) {
+                    continue;
+                }
+                throw new KubeApiException(0, method + " " + target + ": " + e);
             }
-            return e;
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket ws, CharSequence data, boolean last) {
-            message(ws, data, last);
-            return null;
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<?> onBinary(java.net.http.WebSocket ws, java.nio.ByteBuffer data, boolean last) {
-            message(ws, StandardCharsets.UTF_8.decode(data), last);
-            return null;
-        }
-
-        private synchronized void message(java.net.http.WebSocket ws, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                events.add(partial.toString());
-                partial.setLength(0);
-            }
-            ws.request(1);
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<?> onClose(java.net.http.WebSocket ws, int statusCode, String reason) {
-            events.add(END);
-            return null;
-        }
-
-        @Override
-        public void onError(java.net.http.WebSocket ws, Throwable e) {
-            error = e;
-            events.add(END);
-        }
-
-        @Override
-        public void close() {
-            java.net.http.WebSocket s = socket;
-            if (s != null) {
-                s.abort();
-            }
-            events.add(END);
         }
     }
 
-    private HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(server + path)).timeout(REQUEST_TIMEOUT).header("Accept", "application/json");
-        String t = token();
-        if (t != null) {
-            b.header("Authorization", "Bearer " + t);
+    private synchronized HttpConnection takeIdle() {
+        long now = System.nanoTime();
+        for (HttpConnection c = idle.pollFirst(); c != null; c = idle.pollFirst()) {
+            if (now - c.idleSince < IDLE_NANOS && c.reusable()) {
+                return c;
+            }
+            c.close();
         }
-        return b;
+        return null;
+    }
+
+    private void release(HttpConnection c) {
+        if (!c.reusable()) {
+            c.close();
+            return;
+        }
+        synchronized (this) {
+            if (idle.size() < MAX_IDLE) {
+                idle.addFirst(c);
+                return;
+            }
+        }
+        c.close();
+    }
+
+    /** Closes the idle connections (watches end with their informers). */
+    public synchronized void close() {
+        for (HttpConnection c = idle.pollFirst(); c != null; c = idle.pollFirst()) {
+            c.close();
+        }
     }
 
     /** The ServiceAccount token, read again every minute: kubelet rotates it in place. */
@@ -265,38 +255,10 @@ public final class KubeApi {
         return token;
     }
 
-    private static HttpRequest.BodyPublisher json(JsonNode body) {
-        return HttpRequest.BodyPublishers.ofString(body.toString(), StandardCharsets.UTF_8);
-    }
-
-    private JsonNode send(HttpRequest.Builder b, String path, boolean absentIsNull) {
-        HttpRequest req = b.build();
-        HttpResponse<String> r;
-        try {
-            r = http.send(req, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new KubeApiException(0, req.method() + " " + path + ": " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KubeApiException(0, req.method() + " " + path + ": interrupted");
-        }
-        if (r.statusCode() == 404 && absentIsNull) {
-            return null;
-        }
-        if (r.statusCode() / 100 != 2) {
-            throw new KubeApiException(r.statusCode(), req.method() + " " + path + ": " + message(r.statusCode(), r.body()));
-        }
-        try {
-            return JSON.readTree(r.body());
-        } catch (IOException e) {
-            throw new KubeApiException(r.statusCode(), req.method() + " " + path + ": the answer is not JSON: " + e.getMessage());
-        }
-    }
-
     /** The API server's Status message when there is one, else the HTTP status. */
     static String message(int status, String body) {
         try {
-            JsonNode n = JSON.readTree(body);
+            JsonNode n = Json.parse(body);
             if (n != null && n.hasNonNull("message")) {
                 return n.get("message").asText() + " (" + status + ")";
             }

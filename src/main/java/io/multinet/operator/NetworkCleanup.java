@@ -89,7 +89,7 @@ final class NetworkCleanup {
     private void blocked(MultiNetwork n, String message) {
         MultiNetworkStatus current = status.current(n);
         MultiNetworkStatus next = current == null ? new MultiNetworkStatus()
-                : io.multinet.Json.MAPPER.convertValue(current, MultiNetworkStatus.class);
+                : io.multinet.JsonBinding.MAPPER.convertValue(current, MultiNetworkStatus.class);
         String now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
         List<io.fabric8.kubernetes.api.model.Condition> others = next.conditions == null ? List.of()
                 : next.conditions.stream().filter(c -> !Conditions.DEGRADED.equals(c.getType())).toList();

@@ -19,7 +19,7 @@ import io.multinet.api.v1alpha1.MultiNetworkStatus;
  */
 final class StatusWriter {
 
-    private static final ObjectMapper JSON = io.multinet.Json.MAPPER;
+    private static final ObjectMapper JSON = io.multinet.JsonBinding.MAPPER;
 
     /** The last status written per network, with the version of the object it was computed from. */
     private record Written(String uid, String basedOn, MultiNetworkStatus status) {

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 class DelegateRunnerTest {
 
     static ObjectNode json(String text) throws Exception {
-        return (ObjectNode) io.multinet.Json.MAPPER.readTree(text);
+        return (ObjectNode) io.multinet.JsonBinding.MAPPER.readTree(text);
     }
 
     @Test

@@ -19,12 +19,22 @@ class NadConfigTest {
     final Delegator delegator = new Delegator(null, null, new Delegator.Options(Path.of("/nonexistent"), null, false, List.of(), java.time.Duration.ofSeconds(120)),
             new DelegatorMetrics(new Prometheus()));
 
-    static NetworkAttachmentDefinition nad(String version, String config) {
+    /** The NAD as the daemon's informer reads it: the typed object as the API server would serve it, read by KubeClusterView. */
+    static ClusterView.Nad nad(String version, String config) {
         NetworkAttachmentDefinition n = new NetworkAttachmentDefinition();
         n.setMetadata(new ObjectMetaBuilder().withNamespace("team-a").withName("blue").withResourceVersion(version).build());
         n.setSpec(new NetworkAttachmentDefinitionSpec());
         n.getSpec().config = config;
-        return n;
+        return KubeClusterView.nad(io.multinet.JsonBinding.MAPPER.valueToTree(n));
+    }
+
+    @Test
+    void theDaemonReadsANadAsTheTypedModelHasIt() {
+        assertThat(nad("41", "{\"type\":\"bridge\"}")).isEqualTo(new ClusterView.Nad("team-a", "blue", "41", "{\"type\":\"bridge\"}"));
+        NetworkAttachmentDefinition bare = new NetworkAttachmentDefinition();
+        bare.setMetadata(new ObjectMetaBuilder().withNamespace("team-a").withName("bare").build());
+        assertThat(KubeClusterView.nad(io.multinet.JsonBinding.MAPPER.valueToTree(bare))).as("no spec, no version")
+                .isEqualTo(new ClusterView.Nad("team-a", "bare", null, null));
     }
 
     @Test

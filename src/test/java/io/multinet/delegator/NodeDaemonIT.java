@@ -58,7 +58,8 @@ class NodeDaemonIT {
     static void startTheNodeRole() throws Exception {
         deleteTree(root);
         Files.createDirectories(root);
-        server = io.multinet.testing.MockApi.start();
+        // over TLS, as in a cluster: the class list (and the image's archive made from it) then holds the TLS classes a node loads
+        server = io.multinet.testing.MockApi.startTls(root.resolve("api-ca.crt"));
         client = server.createClient();
         // as in a cluster, the CRDs exist before the DaemonSet's pods start
         new FakeCluster(client).applyCrds();
@@ -71,9 +72,10 @@ class NodeDaemonIT {
         // the classes a node loads serving CNI: the image's class data archive is dumped from this list
         // (e2e/cluster/images/build.sh)
         flags.add("-XX:DumpLoadedClassList=" + Path.of("target/node.classlist").toAbsolutePath());
-        daemon = io.multinet.testing.AppProcess.startNode(Path.of("").toAbsolutePath(), flags,
-                io.multinet.testing.NodeRoot.env(io.multinet.testing.NodeRoot.settings(root, NodeSim.NODE, node,
-                        Path.of(System.getProperty("shim.binary", "target/multinet")))), server.url("/"), port, root.resolve("daemon.log"));
+        Map<String, String> env = new java.util.HashMap<>(io.multinet.testing.NodeRoot.env(io.multinet.testing.NodeRoot.settings(root, NodeSim.NODE,
+                node, Path.of(System.getProperty("shim.binary", "target/multinet")))));
+        env.put("MULTINET_NODE_API_SERVER_CA", root.resolve("api-ca.crt").toString());
+        daemon = io.multinet.testing.AppProcess.startNode(Path.of("").toAbsolutePath(), flags, env, server.url("/"), port, root.resolve("daemon.log"));
         eventually("the node role serves its TCP port", () -> io.multinet.testing.Loopback.httpStatus(port, "/q/health/live") == 200);
     }
 
@@ -113,6 +115,12 @@ class NodeDaemonIT {
                 || c.startsWith("io.smallrye.") || c.startsWith("io.fabric8.kubernetes.client.impl.") || c.startsWith("io.fabric8.kubernetes.client.informers.")
                 || c.startsWith("io.multinet.operator.") || c.equals("io.fabric8.kubernetes.api.model.Pod")
                 || c.equals("io.fabric8.kubernetes.api.model.PodSpec"));
+        // nor Jackson's data binding (the trees are read and written by jackson-core, io.multinet.Json), nor the typed model
+        // of the API objects it reads: the NAD and the MultiNetwork are read field by field
+        assertThat(loaded).as("data binding and the typed model").noneMatch(c -> c.equals("com.fasterxml.jackson.databind.ObjectMapper")
+                || c.startsWith("com.fasterxml.jackson.databind.deser.") || c.startsWith("com.fasterxml.jackson.databind.ser.")
+                || c.startsWith("com.fasterxml.jackson.databind.introspect.") || c.startsWith("io.fabric8.")
+                || c.equals("io.multinet.JsonBinding") || c.equals("io.multinet.api.v1alpha1.MultiNetwork"));
     }
 
     @AfterAll

@@ -40,6 +40,19 @@ public final class MockApi {
     }
 
     /**
+     * A started server on a free loopback port over TLS, as a real API server serves: its self-signed
+     * certificate (for localhost) is written to ca, for the client to trust.
+     */
+    public static KubernetesMockServer startTls(java.nio.file.Path ca) throws java.io.IOException {
+        MockWebServer web = new MockWebServer();
+        KubernetesMockServer server = new KubernetesMockServer(new Context(), web, new HashMap<>(), dispatcher(), true);
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        java.nio.file.Files.copy(java.nio.file.Path.of(web.getSelfSignedCertificate().certificatePath()), ca,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return server;
+    }
+
+    /**
      * The CRUD dispatcher with an attribute extractor that also files pods under their node. The
      * dispatcher builds its own extractor and hands it to a request handler; there is no way to
      * pass one in, so every reference to the original is replaced.

@@ -60,7 +60,7 @@ public final class NodeSim implements AutoCloseable {
         }
         accept(Networks.flannel1(), new SubnetEnv("172.96.0.0/16", "172.96.5.1/24", 1450, true));
         accept(Networks.flannel2(), new SubnetEnv("172.112.0.0/16", "172.112.88.1/24", 1500, true));
-        this.view = new KubeClusterView(io.multinet.kube.KubeApi.connect(Optional.of(client.getMasterUrl().toString())), NODE, Optional::empty,
+        this.view = new KubeClusterView(io.multinet.kube.KubeApi.connect(Optional.of(client.getMasterUrl().toString()), Optional.empty()), NODE, Optional::empty,
                 Duration.ofSeconds(2));
         OperatorHarness.eventually("informers synced and default network seen", () -> view.synced() && view.defaultNetwork().isPresent());
         var runner = new ExecPluginRunner(List.of("/usr/lib/cni", extraPlugins.toString()), Duration.ofSeconds(30),
@@ -72,7 +72,7 @@ public final class NodeSim implements AutoCloseable {
     /** The network-status annotation of a pod, parsed. */
     public static com.fasterxml.jackson.databind.JsonNode networkStatusOf(io.fabric8.kubernetes.api.model.Pod pod) throws IOException {
         java.util.Map<String, String> ann = pod.getMetadata().getAnnotations();
-        return io.multinet.Json.MAPPER.readTree(ann == null ? "[]" : ann.getOrDefault(io.multinet.NetworkNames.NETWORK_STATUS_ANNOTATION, "[]"));
+        return io.multinet.JsonBinding.MAPPER.readTree(ann == null ? "[]" : ann.getOrDefault(io.multinet.NetworkNames.NETWORK_STATUS_ANNOTATION, "[]"));
     }
 
     public PlannerSettings plannerSettings() {

@@ -107,7 +107,8 @@ public final class Bench implements AutoCloseable {
     }
 
     void setUp() throws Exception {
-        api = io.multinet.testing.MockApi.start();
+        // the daemon talks TLS to the stand-in API server, as to a real one (a handshake loads some 400 classes)
+        api = io.multinet.testing.MockApi.startTls(Files.createDirectories(root).resolve("api-ca.crt"));
         client = api.createClient();
         new FakeCluster(client).applyCrds();
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("default").endMetadata().build()).create();
@@ -159,6 +160,7 @@ public final class Bench implements AutoCloseable {
         Map<String, String> env = new HashMap<>(io.multinet.testing.NodeRoot.env(io.multinet.testing.NodeRoot.settings(root, NODE, node,
                 project.resolve("target/multinet"))));
         env.put("MALLOC_ARENA_MAX", io.multinet.operator.DelegatorDaemonSet.MALLOC_ARENA_MAX);
+        env.put("MULTINET_NODE_API_SERVER_CA", root.resolve("api-ca.crt").toString());
         daemon = io.multinet.testing.AppProcess.startNode(project, flags, env, api.url("/"), port, root.resolve("daemon.log"));
         Path conflist = root.resolve("etc/cni/net.d").resolve(NetworkNames.CNI_CONFIG_FILE);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
