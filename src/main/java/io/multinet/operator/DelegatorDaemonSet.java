@@ -40,15 +40,14 @@ public final class DelegatorDaemonSet {
     public static final String JVM_OPTIONS = "-XX:+UseSerialGC -Xms8m -Xmx64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:-ShrinkHeapInSteps -Xss512k"
             + " -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:CompileThresholdScaling=10 -XX:ReservedCodeCacheSize=32m -XX:+UseContainerSupport";
     /**
-     * Memory of the node daemon (docs/benchmarks.md, `make bench`): 77 MiB RSS right after the
-     * throughput runs and at the peak of a 200-pod herd, 74 MiB once it has settled. The request is
-     * that peak plus 15 %; the limit covers the heap grown to its -Xmx (the RSS less the 14 MiB of
-     * heap committed then, plus 64 MiB: 127 MiB), plus the 5 MiB more the real cluster's daemons
-     * showed (TLS, larger informer caches): 132 MiB, plus 15 % is 152 MiB; it stays at 160 MiB, so
-     * only a leak reaches it.
+     * Memory of the node daemon (docs/benchmarks.md, `make bench`, TLS to the API server included):
+     * 66 MiB RSS right after the throughput runs, 67 MiB at the peak of a 200-pod herd, 63 MiB once
+     * it has settled. The request is that peak plus 15 %; the limit covers the heap grown to its -Xmx
+     * (the RSS less the 10 MiB of heap committed then, plus 64 MiB: 121 MiB), plus 5 MiB for a real
+     * cluster's larger informer caches, plus 15 %.
      */
-    public static final String MEMORY_REQUEST = "89Mi";
-    public static final String MEMORY_LIMIT = "160Mi";
+    public static final String MEMORY_REQUEST = "77Mi";
+    public static final String MEMORY_LIMIT = "145Mi";
     /** glibc keeps an arena per thread that allocates; two are plenty for the daemon and cap that memory. */
     public static final String MALLOC_ARENA_MAX = "2";
 
