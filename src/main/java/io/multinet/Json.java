@@ -64,22 +64,25 @@ public final class Json {
     }
 
     public static JsonNode parse(String text) throws JsonProcessingException {
-        try (JsonParser p = FACTORY.createParser(text)) {
-            return read(p);
-        } catch (JsonProcessingException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new IllegalStateException("reading JSON from memory failed: " + e.getMessage(), e); // no I/O happens
-        }
+        return parseInMemory(() -> FACTORY.createParser(text));
     }
 
     public static JsonNode parse(byte[] utf8) throws JsonProcessingException {
-        try (JsonParser p = FACTORY.createParser(utf8)) {
+        return parseInMemory(() -> FACTORY.createParser(utf8));
+    }
+
+    private interface InMemory {
+        JsonParser open() throws IOException;
+    }
+
+    /** Parsing text already in memory fails only as a parse error: no I/O happens. */
+    private static JsonNode parseInMemory(InMemory source) throws JsonProcessingException {
+        try (JsonParser p = source.open()) {
             return read(p);
         } catch (JsonProcessingException e) {
             throw e;
         } catch (IOException e) {
-            throw new IllegalStateException("reading JSON from memory failed: " + e.getMessage(), e); // no I/O happens
+            throw new IllegalStateException("reading JSON from memory failed: " + e.getMessage(), e);
         }
     }
 
