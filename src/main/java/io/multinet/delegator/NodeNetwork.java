@@ -43,10 +43,8 @@ public record NodeNetwork(String name, boolean deleting, boolean defaultRequeste
         Allocation a = new Allocation();
         a.network = text(n, "network");
         a.subnetLen = integer(n, "subnetLen");
-        String manager = text(n, "subnetManager");
         // a value this build does not know (a newer operator's) leaves the field empty, as it does nothing on a node
-        a.subnetManager = manager == null ? null : java.util.Arrays.stream(SubnetManager.values()).filter(m -> m.value().equals(manager))
-                .findFirst().orElse(null);
+        a.subnetManager = SubnetManager.lookup(text(n, "subnetManager"));
         a.backendType = BackendType.lookup(text(n, "backendType"));
         a.etcdPrefix = text(n, "etcdPrefix");
         a.subnetFile = text(n, "subnetFile");

@@ -38,7 +38,8 @@ final class NodeStateReporter {
     private final String nodeName;
     private final HostNetwork host;
     private final Duration countsInterval;
-    private MultiNetworkNodeStateStatus last;
+    /** The status last written (as {@link #tree}), or null before the first write. */
+    private JsonNode last;
     /** When the node state was last written (System.nanoTime). */
     private long lastWrite;
 
@@ -71,10 +72,11 @@ final class NodeStateReporter {
         st.networks = nets;
         st.networkCount = nets.size();
         long now = System.nanoTime();
-        if (last != null && !worthWriting(tree(last), tree(st), now - lastWrite >= countsInterval.toNanos())) {
+        JsonNode wanted = tree(st);
+        if (last != null && !worthWriting(last, wanted, now - lastWrite >= countsInterval.toNanos())) {
             return;
         }
-        write(st, now);
+        write(wanted, now);
     }
 
     private MultiNetworkNodeStateStatus.Network network(NodeNetwork n, SubnetEnv env, Map<String, Integer> attachments,
@@ -102,7 +104,7 @@ final class NodeStateReporter {
         return x;
     }
 
-    private void write(MultiNetworkNodeStateStatus st, long now) {
+    private void write(JsonNode wanted, long now) {
         String path = NODE_STATES + "/" + nodeName;
         try {
             JsonNode current = api.get(path);
@@ -113,15 +115,14 @@ final class NodeStateReporter {
                 current = api.post(NODE_STATES, fresh);
             }
             lastWrite = now;
-            JsonNode wanted = tree(st);
             if (wanted.equals(current.get("status"))) {
-                last = st;
+                last = wanted;
                 return;
             }
             // an update of the status subresource, carrying the resourceVersion read: a concurrent writer makes it fail, not vanish
             ((ObjectNode) current).set("status", wanted);
             api.put(path + "/status", current);
-            last = st;
+            last = wanted;
         } catch (KubeApiException e) {
             LOG.warnf("cannot write MultiNetworkNodeState %s: %s", nodeName, e.getMessage());
         }

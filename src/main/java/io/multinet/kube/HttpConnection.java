@@ -162,7 +162,8 @@ final class HttpConnection implements AutoCloseable {
         return new Response(code, headers, body(headers));
     }
 
-    private byte[] body(Map<String, String> headers) throws IOException {
+    /** The body of an answer whose head (headers, names in lower case) was read: by its chunks, its length, or to the end. */
+    byte[] body(Map<String, String> headers) throws IOException {
         String te = headers.get("transfer-encoding");
         if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
             ByteArrayOutputStream b = new ByteArrayOutputStream();

@@ -46,8 +46,7 @@ public final class WebSocketWatch implements AutoCloseable {
             c.send("GET", target, all, null);
             HttpConnection.Response r = c.readResponse(false);
             if (r.status() != 101) {
-                HttpConnection.Response refused = new HttpConnection.Response(r.status(), r.headers(), readRefusal(c, r));
-                throw new KubeApiException(r.status(), "GET " + target + ": " + KubeApi.message(r.status(), refused.text()));
+                throw new KubeApiException(r.status(), "GET " + target + ": " + KubeApi.message(r.status(), refusal(c, r)));
             }
             if (!accept(key).equals(r.headers().get("sec-websocket-accept"))) {
                 throw new IOException("GET " + target + ": the server's WebSocket handshake does not answer ours");
@@ -59,13 +58,12 @@ public final class WebSocketWatch implements AutoCloseable {
         }
     }
 
-    /** The body of a refused handshake (a Status document), as far as it can be read. */
-    private static byte[] readRefusal(HttpConnection c, HttpConnection.Response head) {
+    /** The body of a refused handshake (a Status document), or nothing when it cannot be read. */
+    private static String refusal(HttpConnection c, HttpConnection.Response head) {
         try {
-            String length = head.headers().get("content-length");
-            return length != null ? c.exactly((int) Math.min(Long.parseLong(length.trim()), 1 << 20)) : new byte[0];
+            return new String(c.body(head.headers()), StandardCharsets.UTF_8);
         } catch (IOException | NumberFormatException e) {
-            return new byte[0];
+            return "";
         }
     }
 

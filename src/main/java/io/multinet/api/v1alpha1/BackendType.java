@@ -34,10 +34,9 @@ public enum BackendType {
 
     @JsonCreator
     public static BackendType fromValue(String value) {
-        for (BackendType t : values()) {
-            if (t.value.equals(value)) {
-                return t;
-            }
+        BackendType t = lookup(value);
+        if (t != null) {
+            return t;
         }
         throw new IllegalArgumentException("unknown backend type '" + value + "' (expected vxlan, host-gw, wireguard, udp or ipip)");
     }

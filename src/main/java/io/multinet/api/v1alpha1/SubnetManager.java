@@ -21,12 +21,21 @@ public enum SubnetManager {
         return value;
     }
 
-    @JsonCreator
-    public static SubnetManager fromValue(String value) {
+    /** The manager of that name, or null when this build does not know it. */
+    public static SubnetManager lookup(String value) {
         for (SubnetManager m : values()) {
             if (m.value.equals(value)) {
                 return m;
             }
+        }
+        return null;
+    }
+
+    @JsonCreator
+    public static SubnetManager fromValue(String value) {
+        SubnetManager m = lookup(value);
+        if (m != null) {
+            return m;
         }
         throw new IllegalArgumentException("unknown subnetManager '" + value + "' (expected etcd or kube)");
     }
